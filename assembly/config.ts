@@ -1,0 +1,92 @@
+// Compile-time pool sizes and runtime tunables.
+//
+// Pool sizes fix the stack's RAM: every pool is a static array carved at init (core/pool.ts) and
+// nothing is allocated afterwards. Tunables are named after the Linux sysctls an operator already
+// knows (Documentation/networking/ip-sysctl.rst) and are read/written through sysctl_get/set by id.
+
+// ---- compile-time sizes ----
+export const MAX_SOCKETS: i32 = 24;        // socket handles (connections + listeners the app holds)
+export const MAX_TCP_PCBS: i32 = 16;       // full TCP control blocks (active, orphaned, TIME_WAIT)
+export const MAX_LISTEN_PCBS: i32 = 4;     // listeners (small PCBs, lwIP's tcp_pcb_listen)
+export const MAX_SYN_QUEUE: i32 = 32;      // half-open entries shared by all listeners
+export const BLOCK_SIZE: i32 = 1024;       // send/receive buffer block
+export const MAX_BLOCKS: i32 = 96;         // 96 KiB of socket buffers
+export const MAX_ARP_ENTRIES: i32 = 8;
+export const ARP_PENDING_BUFFERS: i32 = 2; // frames parked while ARP resolves (one per entry at most)
+export const MAX_RANGES: i32 = 64;         // out-of-order / SACK scoreboard ranges shared by all PCBs
+export const IO_BUFFER_SIZE: i32 = 16384;  // host <-> stack data staging area
+export const MTU: i32 = 1500;
+export const FRAME_MAX: i32 = 1536;
+
+// ---- runtime tunables (sysctl ids) ----
+export const enum Sysctl {
+  tcp_fin_timeout = 0,        // s, FIN_WAIT_2 timeout for orphans
+  tcp_max_syn_backlog = 1,    // half-open entries per listener
+  tcp_synack_retries = 2,
+  tcp_syn_retries = 3,
+  tcp_keepalive_time = 4,     // s
+  tcp_keepalive_intvl = 5,    // s
+  tcp_keepalive_probes = 6,
+  tcp_retries2 = 7,
+  tcp_syncookies = 8,         // 0 off, 1 when the SYN queue overflows, 2 always
+  somaxconn = 9,
+  tcp_abort_on_overflow = 10,
+  tcp_max_tw_buckets = 11,
+  tcp_tw_reuse = 12,          // 0 off, 1 on (2, Linux's loopback-only default, means off here)
+  tcp_msl = 13,               // s; TIME_WAIT lasts 2 * tcp_msl
+  tcp_timestamps = 14,
+  tcp_window_scaling = 15,
+  tcp_sack = 16,
+  tcp_challenge_ack_limit = 17, // challenge ACKs per second
+  ip_local_port_range_min = 18,
+  ip_local_port_range_max = 19,
+  tcp_rto_min_ms = 20,
+  tcp_rto_max_ms = 21,
+  tcp_init_cwnd = 22,         // segments (RFC 6928)
+  tcp_slow_start_after_idle = 23,
+  tcp_rmem_default = 24,      // bytes, default SO_RCVBUF
+  tcp_wmem_default = 25,      // bytes, default SO_SNDBUF
+  ip_default_ttl = 26,
+  icmp_echo_ignore_all = 27,
+  arp_stale_time = 28,        // s, ARP entry lifetime
+  tcp_orphan_retries = 29,    // retransmissions of an orphan's FIN before giving up (0 = tcp_retries2)
+  tcp_delack_ms = 30,         // delayed-ACK upper bound, rounded to the 250 ms fast timer
+  COUNT = 31,
+}
+
+// Defaults, minimums and maximums, indexed by Sysctl id.
+const DEFAULTS: StaticArray<i32> = [
+  60, 16, 5, 6, 7200, 75, 9, 15, 1, 4096, 0, MAX_TCP_PCBS, 2, 30, 1, 1, 1, 1000,
+  49152, 65535, 200, 120000, 10, 1, 8192, 8192, 64, 0, 60, 0, 250,
+];
+const MINS: StaticArray<i32> = [
+  1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0,
+  1024, 1024, 10, 1000, 1, 0, 1024, 1024, 1, 0, 1, 0, 0,
+];
+const MAXS: StaticArray<i32> = [
+  86400, 65535, 20, 20, 86400, 86400, 127, 50, 2, 65535, 1, 65535, 2, 3600, 1, 1, 1, 1000000,
+  65535, 65535, 60000, 600000, 64, 1, 65535, 65535, 255, 1, 86400, 50, 500,
+];
+
+const values: usize = memory.data(Sysctl.COUNT * 4);
+
+export function sysctlReset(): void {
+  for (let i = 0; i < Sysctl.COUNT; i++) store<i32>(values + (<usize>i << 2), unchecked(DEFAULTS[i]));
+}
+
+// @inline keeps the hot-path reads a single load.
+// @ts-ignore: decorator
+@inline export function sysctl(id: Sysctl): i32 {
+  return load<i32>(values + (<usize>id << 2));
+}
+
+export function sysctlValid(id: i32): bool {
+  return id >= 0 && id < Sysctl.COUNT;
+}
+
+// Returns 0, or -22 (EINVAL) when the value is outside the tunable's range.
+export function sysctlSet(id: i32, v: i32): i32 {
+  if (v < unchecked(MINS[id]) || v > unchecked(MAXS[id])) return -22;
+  store<i32>(values + (<usize>id << 2), v);
+  return 0;
+}

@@ -1,0 +1,169 @@
+// Byte streams over chains of fixed-size blocks from one shared pool: the send and receive buffers
+// of every TCP connection. A stream covers the bytes [start, start + capacity) of its chain; the
+// first `len` of them are valid and contiguous. The receive side may also hold out-of-order bytes
+// beyond `len` (tcp/ooseq.ts tracks which), so capacity can run ahead of len.
+//
+// Blocks are taken lazily as data arrives and returned as soon as it is consumed, so idle
+// connections hold no buffer memory (unlike per-socket ring buffers).
+import { BLOCK_SIZE, MAX_BLOCKS } from "../config";
+import { Pool, makePool } from "./pool";
+
+// @ts-ignore: decorator
+@inline const _blocksFitU8: bool = MAX_BLOCKS < 255;
+
+const NIL: u8 = 0xff;   // block indices are u8: MAX_BLOCKS must stay below 255
+
+export const blocks: Pool = makePool(
+  memory.data(offsetof<Pool>()), memory.data(BLOCK_SIZE * MAX_BLOCKS),
+  memory.data(MAX_BLOCKS * 2), memory.data(MAX_BLOCKS), BLOCK_SIZE, MAX_BLOCKS);
+const chainNext: usize = memory.data(MAX_BLOCKS);
+
+// @ts-ignore: decorator
+@inline function nextOf(b: i32): i32 { return <i32>load<u8>(chainNext + <usize>b); }
+// @ts-ignore: decorator
+@inline function setNext(b: i32, n: i32): void { store<u8>(chainNext + <usize>b, <u8>n); }
+// @ts-ignore: decorator
+@inline function blockPtr(b: i32): usize { return blocks.base + <usize>(b * BLOCK_SIZE); }
+
+// A view over 9 bytes inside a PCB (see tcp/pcb.ts, which packs other u8 fields after them).
+@unmanaged export class Stream {
+  len: u32;
+  start: u16;
+  head: u8;
+  tail: u8;
+  nblocks: u8;
+
+  init(): void {
+    this.head = NIL;
+    this.tail = NIL;
+    this.nblocks = 0;
+    this.start = 0;
+    this.len = 0;
+  }
+
+  // Bytes the chain can hold from `start` without taking more blocks.
+  // @ts-ignore: decorator
+  @inline get capacity(): u32 {
+    return <u32>this.nblocks * <u32>BLOCK_SIZE - <u32>this.start;
+  }
+
+  // Makes the chain cover at least `upto` bytes from start. False when the block pool ran dry
+  // (the blocks taken so far stay in the chain and are used by the next call).
+  reserve(upto: u32): bool {
+    while (this.capacity < upto) {
+      const b = blocks.alloc();
+      if (b < 0) return false;
+      setNext(b, NIL);
+      if (this.head == NIL) {
+        this.head = <u8>b;
+        this.start = 0;
+      } else {
+        setNext(this.tail, b);
+      }
+      this.tail = <u8>b;
+      this.nblocks++;
+    }
+    return true;
+  }
+
+  // Copies n bytes from src to stream offset off (relative to start). Caller reserved the room.
+  writeAt(off: u32, src: usize, n: u32): void {
+    let pos = off + <u32>this.start;
+    let b = <i32>this.head;
+    while (pos >= <u32>BLOCK_SIZE) { b = nextOf(b); pos -= <u32>BLOCK_SIZE; }
+    while (n > 0) {
+      const chunk = min(n, <u32>BLOCK_SIZE - pos);
+      memory.copy(blockPtr(b) + pos, src, chunk);
+      src += chunk;
+      n -= chunk;
+      pos = 0;
+      b = nextOf(b);
+    }
+  }
+
+  // Copies n bytes at stream offset off (relative to start) to dst. Caller checked the range.
+  readAt(off: u32, dst: usize, n: u32): void {
+    let pos = off + <u32>this.start;
+    let b = <i32>this.head;
+    while (pos >= <u32>BLOCK_SIZE) { b = nextOf(b); pos -= <u32>BLOCK_SIZE; }
+    while (n > 0) {
+      const chunk = min(n, <u32>BLOCK_SIZE - pos);
+      memory.copy(dst, blockPtr(b) + pos, chunk);
+      dst += chunk;
+      n -= chunk;
+      pos = 0;
+      b = nextOf(b);
+    }
+  }
+
+  // Appends up to n bytes; returns how many fit (limited by `limit` total and by the pool).
+  append(src: usize, n: u32, limit: u32): u32 {
+    if (this.len >= limit) return 0;
+    n = min(n, limit - this.len);
+    if (!this.reserve(this.len + n)) n = min(n, this.capacity - this.len);
+    if (n == 0) return 0;
+    this.writeAt(this.len, src, n);
+    this.len += n;
+    return n;
+  }
+
+  // Drops n bytes from the front and returns wholly consumed blocks to the pool.
+  consume(n: u32): void {
+    if (n > this.len) n = this.len;
+    this.len -= n;
+    let pos = <u32>this.start + n;
+    while (pos >= <u32>BLOCK_SIZE && this.head != NIL) {
+      const b = <i32>this.head;
+      const nx = nextOf(b);
+      blocks.free(b);
+      this.nblocks--;
+      pos -= <u32>BLOCK_SIZE;
+      this.head = <u8>nx;
+      if (nx == <i32>NIL) this.tail = NIL;
+    }
+    this.start = this.head == NIL ? 0 : <u16>pos;
+  }
+
+  // Returns every block to the pool.
+  release(): void {
+    let b = <i32>this.head;
+    while (b != <i32>NIL) {
+      const nx = nextOf(b);
+      blocks.free(b);
+      b = nx;
+    }
+    this.init();
+  }
+
+  // Drops reserved blocks that hold no valid byte (after the receive side discards out-of-order
+  // data, or to give memory back when idle).
+  trimTail(): void {
+    const needed = this.len + <u32>this.start;
+    const keep = (needed + <u32>BLOCK_SIZE - 1) / <u32>BLOCK_SIZE;
+    if (<u32>this.nblocks <= keep) return;
+    if (keep == 0) { this.release(); return; }
+    let b = <i32>this.head;
+    for (let i: u32 = 1; i < keep; i++) b = nextOf(b);
+    let x = nextOf(b);
+    setNext(b, NIL);
+    this.tail = <u8>b;
+    while (x != <i32>NIL) {
+      const nx = nextOf(x);
+      blocks.free(x);
+      this.nblocks--;
+      x = nx;
+    }
+  }
+
+  // Blocks in this chain (for the invariant checker).
+  countChain(): i32 {
+    let n = 0;
+    let b = <i32>this.head;
+    while (b != <i32>NIL && n <= MAX_BLOCKS) { n++; b = nextOf(b); }
+    return n;
+  }
+}
+
+export function streamAt(p: usize): Stream {
+  return changetype<Stream>(p);
+}

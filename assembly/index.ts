@@ -1,0 +1,190 @@
+// The exported ABI of build/stack.wasm, and nothing else. docs/ABI.md is its contract.
+import { ETH_HLEN } from "./wire/ethernet";
+import { BLOCK_SIZE, FRAME_MAX, IO_BUFFER_SIZE, MAX_BLOCKS, MAX_SOCKETS, MAX_TCP_PCBS, sysctlReset, sysctlSet, sysctlValid, sysctl, Sysctl } from "./config";
+import { ioBuf, rxFrame } from "./core/buf";
+import { blocks } from "./core/stream";
+import { inIoBuffer } from "./core/buf";
+import { refreshNow, nowMs } from "./core/time";
+import { EFAULT, EINVAL, EMSGSIZE, ENOPROTOOPT, EPERM, OK } from "./errors";
+import { ethernetInput } from "./link/ethernet_input";
+import { arpPool, arpReset } from "./link/arp_cache";
+import { netifConfigure, netifSetAddr, netifSetLink } from "./link/netif";
+import { ipReset } from "./ip/ip4";
+import { Stat, statGet, statsReset } from "./stats";
+import { POOL_ARP, POOL_BLOCKS, POOL_LISTEN_PCBS, POOL_RANGES, POOL_SOCKETS, POOL_SYN_QUEUE, POOL_TCP_PCBS } from "./api/constants";
+import { Socket, evPoll, sockets, socketsReset } from "./api/sockets";
+import { tracePoll, traceReset } from "./api/trace";
+import { netstatCount, netstatRow } from "./api/netstat";
+import { checkInvariants } from "./api/invariants";
+import {
+  tcpAbort, tcpAccept, tcpBind, tcpClose, tcpConnect, tcpGetsockopt, tcpInfo, tcpListen, tcpPeer, tcpRecv,
+  tcpSend, tcpSetsockopt, tcpShutdown, tcpSocket, tcpState,
+} from "./api/tcp_api";
+import { Pcb, pcbReset, pcbs } from "./tcp/pcb";
+import { Listener, listeners, listenersReset, synEntrySize, synQueue } from "./tcp/listen";
+import { rangeSize, ranges } from "./tcp/ranges";
+import { isnInit } from "./tcp/isn";
+import { tcpFastTimer, tcpSlowTimer } from "./tcp/timers";
+import { abortInfo } from "./core/abort";
+
+const FAST_MS: u32 = 250;
+const SLOW_MS: u32 = 500;
+let initialized = false;
+let lastFast: u32 = 0;
+let lastSlow: u32 = 0;
+
+// ---- set-up ----
+
+export function stack_init(mac_hi: u32, mac_lo: u32, ip: u32, netmask: u32, gw: u32): i32 {
+  refreshNow();
+  sysctlReset();
+  statsReset();
+  blocks.reset();
+  ranges.reset();
+  pcbReset();
+  listenersReset();
+  socketsReset();
+  arpReset();
+  ipReset();
+  traceReset();
+  isnInit();
+  netifConfigure(mac_hi, mac_lo, ip, netmask, gw);
+  lastFast = nowMs;
+  lastSlow = nowMs;
+  initialized = true;
+  return OK;
+}
+
+export function netif_set_addr(ip: u32, netmask: u32, gw: u32): i32 {
+  if (!initialized) return EPERM;
+  netifSetAddr(ip, netmask, gw);
+  return OK;
+}
+
+export function netif_set_link(up: i32): i32 {
+  if (!initialized) return EPERM;
+  netifSetLink(up != 0);
+  return OK;
+}
+
+export function rx_buffer(): usize { return rxFrame; }
+export function io_buffer(): usize { return ioBuf; }
+export function io_buffer_size(): i32 { return IO_BUFFER_SIZE; }
+
+export function netif_input(len: i32): i32 {
+  if (!initialized) return EPERM;
+  if (len < ETH_HLEN || len > FRAME_MAX) { statGet(Stat.rx_malformed); return EMSGSIZE; }
+  refreshNow();
+  ethernetInput(rxFrame, len);
+  return OK;
+}
+
+// ---- timers ----
+
+export function tcp_fasttmr(): i32 {
+  if (!initialized) return EPERM;
+  refreshNow();
+  tcpFastTimer();
+  return OK;
+}
+
+export function tcp_slowtmr(): i32 {
+  if (!initialized) return EPERM;
+  refreshNow();
+  tcpSlowTimer();
+  return OK;
+}
+
+// Runs the timers due by now; a host that fell far behind (slept) catches up without a storm of
+// ticks. Returns ms until the next tick is due.
+export function timers_run(): i32 {
+  if (!initialized) return EPERM;
+  refreshNow();
+  if (nowMs - lastFast > 8 * FAST_MS) lastFast = nowMs - FAST_MS;
+  if (nowMs - lastSlow > 8 * SLOW_MS) lastSlow = nowMs - SLOW_MS;
+  while (nowMs - lastFast >= FAST_MS) { lastFast += FAST_MS; tcpFastTimer(); }
+  while (nowMs - lastSlow >= SLOW_MS) { lastSlow += SLOW_MS; tcpSlowTimer(); }
+  return <i32>min(FAST_MS - (nowMs - lastFast), SLOW_MS - (nowMs - lastSlow));
+}
+
+// ---- sockets ----
+
+// @ts-ignore: decorator
+@inline function enter(): bool { refreshNow(); return initialized; }
+
+export function tcp_socket(): i32 { return enter() ? tcpSocket() : EPERM; }
+export function tcp_bind(h: i32, ip: u32, port: u32): i32 { return enter() ? tcpBind(h, ip, port) : EPERM; }
+export function tcp_listen(h: i32, backlog: i32): i32 { return enter() ? tcpListen(h, backlog) : EPERM; }
+export function tcp_accept(h: i32): i32 { return enter() ? tcpAccept(h) : EPERM; }
+export function tcp_connect(h: i32, ip: u32, port: u32): i32 { return enter() ? tcpConnect(h, ip, port) : EPERM; }
+export function tcp_send(h: i32, ptr: u32, len: i32): i32 { return enter() ? tcpSend(h, ptr, len) : EPERM; }
+export function tcp_recv(h: i32, ptr: u32, len: i32): i32 { return enter() ? tcpRecv(h, ptr, len) : EPERM; }
+export function tcp_shutdown(h: i32, how: i32): i32 { return enter() ? tcpShutdown(h, how) : EPERM; }
+export function tcp_close(h: i32): i32 { return enter() ? tcpClose(h) : EPERM; }
+export function tcp_abort(h: i32): i32 { return enter() ? tcpAbort(h) : EPERM; }
+export function tcp_setsockopt(h: i32, opt: i32, val: i32): i32 { return enter() ? tcpSetsockopt(h, opt, val) : EPERM; }
+export function tcp_getsockopt(h: i32, opt: i32): i32 { return enter() ? tcpGetsockopt(h, opt) : EPERM; }
+export function tcp_state(h: i32): i32 { return enter() ? tcpState(h) : EPERM; }
+export function tcp_info(h: i32, ptr: u32): i32 { return enter() ? tcpInfo(h, ptr) : EPERM; }
+export function tcp_peer(h: i32, ptr: u32): i32 { return enter() ? tcpPeer(h, ptr) : EPERM; }
+
+// ---- events and trace ----
+
+export function ev_poll(): i32 { return initialized ? evPoll() : 0; }
+export function trace_poll(): i32 { return initialized ? tracePoll() : -1; }
+
+// ---- operator view ----
+
+export function sysctl_get(id: i32): i32 {
+  if (!sysctlValid(id)) return ENOPROTOOPT;
+  return sysctl(<Sysctl>id);
+}
+
+export function sysctl_set(id: i32, val: i32): i32 {
+  if (!sysctlValid(id)) return ENOPROTOOPT;
+  return sysctlSet(id, val);
+}
+
+export function stats_get(id: i32): i32 {
+  if (id < 0 || id >= Stat.COUNT) return ENOPROTOOPT;
+  return <i32>statGet(id);
+}
+
+export function netstat_count(state: i32): i32 { return initialized ? netstatCount(state) : EPERM; }
+export function netstat_row(i: i32, ptr: u32): i32 { return initialized ? netstatRow(i, ptr) : EPERM; }
+
+export function pool_stats(pool: i32, ptr: u32): i32 {
+  if (!inIoBuffer(ptr, 16)) return EFAULT;
+  if (pool == POOL_SOCKETS) sockets.writeStats(ptr);
+  else if (pool == POOL_TCP_PCBS) pcbs.writeStats(ptr);
+  else if (pool == POOL_LISTEN_PCBS) listeners.writeStats(ptr);
+  else if (pool == POOL_SYN_QUEUE) synQueue.writeStats(ptr);
+  else if (pool == POOL_BLOCKS) blocks.writeStats(ptr);
+  else if (pool == POOL_ARP) arpPool().writeStats(ptr);
+  else if (pool == POOL_RANGES) ranges.writeStats(ptr);
+  else return EINVAL;
+  return OK;
+}
+
+export function check_invariants(): i32 { return initialized ? checkInvariants() : OK; }
+
+// Where the last internal abort happened (line, column): for post-mortems after a trap.
+export function abort_info(): usize { return abortInfo(); }
+
+// Footprint of the build (npm run size, bench): writes 10 x u32 at ptr — bytes per TCP PCB,
+// listen PCB, SYN-queue entry, socket, buffer block, range; end of static data; and the pool
+// sizes of TCP PCBs, buffer blocks and sockets.
+export function footprint(ptr: u32): i32 {
+  if (!inIoBuffer(ptr, 40)) return EFAULT;
+  store<u32>(ptr, offsetof<Pcb>());
+  store<u32>(ptr, offsetof<Listener>(), 4);
+  store<u32>(ptr, synEntrySize(), 8);
+  store<u32>(ptr, offsetof<Socket>(), 12);
+  store<u32>(ptr, BLOCK_SIZE, 16);
+  store<u32>(ptr, rangeSize(), 20);
+  store<u32>(ptr, <u32>__heap_base, 24);
+  store<u32>(ptr, MAX_TCP_PCBS, 28);
+  store<u32>(ptr, MAX_BLOCKS, 32);
+  store<u32>(ptr, MAX_SOCKETS, 36);
+  return OK;
+}

@@ -1,0 +1,65 @@
+// ICMP (RFC 792, RFC 1122 §3.2.2): echo replies, protocol-unreachable for unknown protocols, and
+// destination-unreachable messages handed to TCP as soft or hard errors.
+import { Sysctl, sysctl } from "../config";
+import { checksum } from "../core/checksum";
+import { put16 } from "../core/bytes";
+import { count, Stat } from "../stats";
+import { tcpIcmpError } from "../tcp/errors";
+import {
+  ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_HLEN, icmpCode, icmpType,
+} from "../wire/icmp";
+import { IP_HLEN, PROTO_ICMP, PROTO_TCP, ipHeaderLen, ipProto, ipSrc } from "../wire/ipv4";
+import { ipOutput, TX_L4 } from "./ip4";
+import { FRAME_MAX } from "../config";
+
+const MAX_ICMP_PAYLOAD: i32 = FRAME_MAX - 14 - IP_HLEN - 64;
+
+export function icmpInput(ip: usize, m: usize, len: i32, toUs: bool): void {
+  count(Stat.icmp_in);
+  if (len < ICMP_HLEN || checksum(m, len) != 0) { count(Stat.rx_malformed); return; }
+  const type = icmpType(m);
+  if (type == ICMP_ECHO_REQUEST) {
+    // RFC 1122 §3.2.2.6: echo requests to a broadcast address may be ignored; we do.
+    if (toUs && sysctl(Sysctl.icmp_echo_ignore_all) == 0 && len <= MAX_ICMP_PAYLOAD) sendEchoReply(ip, m, len);
+  } else if (type == ICMP_DEST_UNREACH) {
+    count(Stat.icmp_unreach_in);
+    deliverUnreachable(m, len);
+  }
+}
+
+function sendEchoReply(ip: usize, m: usize, len: i32): void {
+  const r = TX_L4;
+  memory.copy(r, m, <usize>len);
+  store<u8>(r, <u8>ICMP_ECHO_REPLY);
+  store<u8>(r + 1, 0);
+  store<u16>(r + 2, 0);
+  put16(r + 2, checksum(r, len));
+  count(Stat.icmp_out);
+  count(Stat.icmp_echo_replied);
+  ipOutput(PROTO_ICMP, ipSrc(ip), len, false);
+}
+
+// The message quotes the offending IP header plus at least 8 bytes of its payload (RFC 792).
+function deliverUnreachable(m: usize, len: i32): void {
+  const q = m + <usize>ICMP_HLEN;
+  const qlen = len - ICMP_HLEN;
+  if (qlen < IP_HLEN) return;
+  const qhl = ipHeaderLen(q);
+  if (qhl < IP_HLEN || qlen < qhl + 8 || ipProto(q) != PROTO_TCP) return;
+  tcpIcmpError(q, q + <usize>qhl, icmpCode(m));
+}
+
+// Sends destination-unreachable about the datagram at `ip` (header + first 8 bytes quoted).
+export function icmpSendUnreachable(ip: usize, code: u32): void {
+  const hl = ipHeaderLen(ip);
+  const quoted = hl + 8;
+  const r = TX_L4;
+  store<u32>(r, 0);
+  store<u32>(r, 0, 4);
+  store<u8>(r, <u8>ICMP_DEST_UNREACH);
+  store<u8>(r + 1, <u8>code);
+  memory.copy(r + <usize>ICMP_HLEN, ip, <usize>quoted);
+  put16(r + 2, checksum(r, ICMP_HLEN + quoted));
+  count(Stat.icmp_out);
+  ipOutput(PROTO_ICMP, ipSrc(ip), ICMP_HLEN + quoted, false);
+}

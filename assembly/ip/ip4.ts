@@ -1,0 +1,71 @@
+// IPv4 input and output for one interface (RFC 791, RFC 1122 §3.2.1). No forwarding, no
+// reassembly: fragments are dropped and counted (TCP sets DF and sizes segments to the MTU).
+import { Sysctl, sysctl } from "../config";
+import { txFrame } from "../core/buf";
+import { checksum } from "../core/checksum";
+import { arpOutput } from "../link/arp_cache";
+import { gateway, isBroadcastOrMulticast, onLink, ourIp, ourMac } from "../link/netif";
+import { count, Stat } from "../stats";
+import { tcpInput } from "../tcp/input";
+import { ETH_HLEN, ETHERTYPE_IPV4, macCopy } from "../wire/ethernet";
+import {
+  IP_HLEN, PROTO_ICMP, PROTO_TCP, ipDst, ipEmit, ipHeaderLen, ipIsFragment, ipProto, ipSrc, ipTotalLen,
+  ipTtl, ipVersion,
+} from "../wire/ipv4";
+import { icmpInput, icmpSendUnreachable } from "./icmp";
+import { UNREACH_PROTOCOL } from "../wire/icmp";
+import { put16 } from "../core/bytes";
+
+let ipId: u32 = 0;
+
+// Where an outgoing transport header starts in txFrame.
+export const TX_L4: usize = txFrame + <usize>(ETH_HLEN + IP_HLEN);
+
+// Validates and dispatches one IPv4 datagram; `h` points at its header, `avail` bytes follow.
+export function ipInput(h: usize, avail: i32): void {
+  count(Stat.ip_in);
+  if (avail < IP_HLEN || ipVersion(h) != 4) { count(Stat.ip_hdr_err); return; }
+  const hlen = ipHeaderLen(h);
+  const total = ipTotalLen(h);
+  if (hlen < IP_HLEN || total < hlen || total > avail) { count(Stat.ip_hdr_err); return; }
+  if (checksum(h, hlen) != 0) { count(Stat.ip_csum_err); return; }
+  const src = ipSrc(h);
+  const dst = ipDst(h);
+  if (dst != ourIp && !isBroadcastOrMulticast(dst)) { count(Stat.ip_addr_drop); return; }
+  // RFC 1122 §3.2.1.3: a source that is broadcast, multicast or 0 is not a host; drop silently.
+  // LAND (source = our own address) is dropped too: no host sends to itself over the wire.
+  if (src == 0 || src == ourIp || isBroadcastOrMulticast(src)) { count(Stat.ip_addr_drop); return; }
+  if (ipIsFragment(h)) { count(Stat.ip_frag_drop); return; }
+  // RFC 1122 §3.2.1.7: a host must not discard a datagram for a low TTL; we only count TTL 0.
+  if (ipTtl(h) == 0) count(Stat.ip_ttl_zero);
+  const proto = ipProto(h);
+  const l4 = h + <usize>hlen;
+  const l4len = total - hlen;
+  if (proto == PROTO_TCP) {
+    if (dst == ourIp) tcpInput(src, dst, l4, l4len);
+    else count(Stat.ip_addr_drop);
+  } else if (proto == PROTO_ICMP) {
+    icmpInput(h, l4, l4len, dst == ourIp);
+  } else {
+    count(Stat.ip_proto_unknown);
+    if (dst == ourIp) icmpSendUnreachable(h, UNREACH_PROTOCOL);
+  }
+}
+
+// Finishes and sends the datagram whose transport part (l4len bytes) is already at TX_L4.
+// Returns false when there is no route (destination off-link and no gateway).
+export function ipOutput(proto: u32, dst: u32, l4len: i32, df: bool): bool {
+  const nextHop = onLink(dst) ? dst : gateway;
+  if (nextHop == 0) { count(Stat.ip_addr_drop); return false; }
+  const f = txFrame;
+  ipEmit(f + ETH_HLEN, IP_HLEN + l4len, ++ipId & 0xffff, <u32>sysctl(Sysctl.ip_default_ttl), proto, ourIp, dst, df);
+  macCopy(f + 6, ourMac);
+  put16(f + 12, ETHERTYPE_IPV4);
+  count(Stat.ip_out);
+  arpOutput(nextHop, f, ETH_HLEN + IP_HLEN + l4len);
+  return true;
+}
+
+export function ipReset(): void {
+  ipId = 0;
+}

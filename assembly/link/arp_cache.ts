@@ -1,0 +1,204 @@
+// ARP (RFC 826) for the one interface: a fixed cache with ageing, one parked frame per unresolved
+// entry, requests retried by the slow timer, and replies to requests for our address.
+//
+// Spoofing: an unsolicited ARP that would change the MAC of a live (resolved, fresh) entry is
+// ignored and counted; the entry picks up a genuine change when it goes stale and is re-resolved.
+import { ARP_PENDING_BUFFERS, FRAME_MAX, MAX_ARP_ENTRIES, Sysctl, sysctl } from "../config";
+import { txFrame } from "../core/buf";
+import { Pool, makePool } from "../core/pool";
+import { nowMs } from "../core/time";
+import { count, Stat } from "../stats";
+import {
+  ARP_LEN, ARP_REPLY, ARP_REQUEST, arpEmit, arpIsEthIpv4, arpOper, arpSha, arpSpa, arpTpa,
+} from "../wire/arp";
+import { ETH_HLEN, ETHERTYPE_ARP, ethEmit, macCopy, macEquals, macIsGroup } from "../wire/ethernet";
+import { broadcastMac, netifSend, ourIp, ourMac, zeroMac } from "./netif";
+
+const PENDING: u8 = 1;
+const RESOLVED: u8 = 2;
+const MAX_REQUESTS: u8 = 3;
+const RETRY_MS: u32 = 1000;
+
+@unmanaged class ArpEntry {
+  ip: u32;
+  mac0: u32;          // 6 MAC bytes
+  mac1: u16;
+  state: u8;
+  requests: u8;
+  updated: u32;       // ms of the last confirmation (or of the first request while pending)
+  lastRequest: u32;
+  parked: i32;        // index of a parked frame buffer, or -1
+}
+
+const entries: Pool = makePool(
+  memory.data(offsetof<Pool>()), memory.data(offsetof<ArpEntry>() * MAX_ARP_ENTRIES),
+  memory.data(MAX_ARP_ENTRIES * 2), memory.data(MAX_ARP_ENTRIES), offsetof<ArpEntry>(), MAX_ARP_ENTRIES);
+const parkedFrames: usize = memory.data(FRAME_MAX * ARP_PENDING_BUFFERS, 16);
+const parkedLen: usize = memory.data(4 * ARP_PENDING_BUFFERS);
+
+// @ts-ignore: decorator
+@inline function entry(i: i32): ArpEntry { return changetype<ArpEntry>(entries.slot(i)); }
+// @ts-ignore: decorator
+@inline function macOf(e: ArpEntry): usize { return changetype<usize>(e) + offsetof<ArpEntry>("mac0"); }
+
+export function arpPool(): Pool { return entries; }
+
+export function arpReset(): void {
+  entries.reset();
+  memory.fill(parkedLen, 0, 4 * ARP_PENDING_BUFFERS);
+}
+
+function find(ip: u32): i32 {
+  for (let i = 0; i < MAX_ARP_ENTRIES; i++) {
+    if (entries.isUsed(i) && entry(i).ip == ip) return i;
+  }
+  return -1;
+}
+
+function dropEntry(i: i32): void {
+  const e = entry(i);
+  if (e.parked >= 0) store<u32>(parkedLen + (<usize>e.parked << 2), 0);
+  entries.free(i);
+}
+
+// Takes a free entry, evicting the least recently updated one when the cache is full.
+function newEntry(ip: u32): i32 {
+  let i = entries.alloc();
+  if (i < 0) {
+    let oldest = 0;
+    for (let j = 1; j < MAX_ARP_ENTRIES; j++) {
+      if (<i32>(entry(j).updated - entry(oldest).updated) < 0) oldest = j;
+    }
+    dropEntry(oldest);
+    i = entries.alloc();
+  }
+  const e = entry(i);
+  e.ip = ip;
+  e.parked = -1;
+  e.updated = nowMs;
+  return i;
+}
+
+function sendArp(oper: u32, dstMac: usize, tha: usize, tpa: u32): void {
+  const f = txFrame;
+  ethEmit(f, dstMac, ourMac, ETHERTYPE_ARP);
+  arpEmit(f + ETH_HLEN, oper, ourMac, ourIp, tha, tpa);
+  count(Stat.arp_out);
+  netifSend(f, ETH_HLEN + ARP_LEN);
+}
+
+function sendRequest(e: ArpEntry): void {
+  e.requests++;
+  e.lastRequest = nowMs;
+  sendArp(ARP_REQUEST, broadcastMac, zeroMac, e.ip);
+}
+
+function parkFrame(e: ArpEntry, frame: usize, len: i32): void {
+  if (e.parked < 0) {
+    for (let b = 0; b < ARP_PENDING_BUFFERS; b++) {
+      if (load<u32>(parkedLen + (<usize>b << 2)) == 0) { e.parked = b; break; }
+    }
+  }
+  if (e.parked < 0) { count(Stat.arp_queue_drop); return; }
+  // The newest frame replaces an older one: TCP retransmits whatever was lost here.
+  memory.copy(parkedFrames + <usize>(e.parked * FRAME_MAX), frame, <usize>len);
+  store<u32>(parkedLen + (<usize>e.parked << 2), <u32>len);
+}
+
+// Sends an IPv4 frame whose Ethernet header still lacks the destination MAC. Resolves `nextHop`
+// first when needed, parking the frame meanwhile.
+export function arpOutput(nextHop: u32, frame: usize, len: i32): void {
+  let i = find(nextHop);
+  if (i >= 0 && entry(i).state == RESOLVED) {
+    macCopy(frame, macOf(entry(i)));
+    netifSend(frame, len);
+    return;
+  }
+  if (i < 0) {
+    i = newEntry(nextHop);
+    entry(i).state = PENDING;
+    parkFrame(entry(i), frame, len);
+    sendRequest(entry(i));
+    return;
+  }
+  parkFrame(entry(i), frame, len);
+}
+
+function flushParked(e: ArpEntry): void {
+  if (e.parked < 0) return;
+  const lenp = parkedLen + (<usize>e.parked << 2);
+  const f = parkedFrames + <usize>(e.parked * FRAME_MAX);
+  const len = <i32>load<u32>(lenp);
+  store<u32>(lenp, 0);
+  e.parked = -1;
+  if (len > 0) {
+    macCopy(f, macOf(e));
+    netifSend(f, len);
+  }
+}
+
+function learn(i: i32, sha: usize): void {
+  const e = entry(i);
+  macCopy(macOf(e), sha);
+  e.state = RESOLVED;
+  e.requests = 0;
+  e.updated = nowMs;
+  flushParked(e);
+}
+
+function isFresh(e: ArpEntry): bool {
+  return <u32>(nowMs - e.updated) < <u32>sysctl(Sysctl.arp_stale_time) * 1000;
+}
+
+// Handles one ARP packet (the frame's payload at `a`, `len` bytes available).
+export function arpInput(a: usize, len: i32): void {
+  count(Stat.arp_in);
+  if (len < ARP_LEN || !arpIsEthIpv4(a)) { count(Stat.rx_malformed); return; }
+  const spa = arpSpa(a);
+  const tpa = arpTpa(a);
+  const sha = arpSha(a);
+  if (macIsGroup(sha) || spa == 0 || spa == ourIp) return; // probes and conflicts are not learned
+  let i = find(spa);
+  if (i >= 0) {
+    const e = entry(i);
+    if (e.state == RESOLVED && !macEquals(macOf(e), sha) && isFresh(e)) {
+      count(Stat.arp_spoof_ignored);
+    } else {
+      learn(i, sha);
+    }
+  } else if (tpa == ourIp) {
+    learn(newEntry(spa), sha);          // RFC 826: merge the sender when we are the target
+  }
+  if (tpa == ourIp && arpOper(a) == ARP_REQUEST) {
+    sendArp(ARP_REPLY, sha, sha, spa);
+  }
+}
+
+// Slow-timer work: retry unresolved requests, expire stale and failed entries.
+export function arpTimer(): void {
+  for (let i = 0; i < MAX_ARP_ENTRIES; i++) {
+    if (!entries.isUsed(i)) continue;
+    const e = entry(i);
+    if (e.state == PENDING) {
+      if (<u32>(nowMs - e.lastRequest) < RETRY_MS) continue;
+      if (e.requests >= MAX_REQUESTS) dropEntry(i);
+      else sendRequest(e);
+    } else if (!isFresh(e)) {
+      dropEntry(i);
+    }
+  }
+}
+
+// True when every parked buffer belongs to exactly one pending entry (invariant checker).
+export function arpConsistent(): bool {
+  if (!entries.checkConsistent()) return false;
+  for (let b = 0; b < ARP_PENDING_BUFFERS; b++) {
+    let owners = 0;
+    for (let i = 0; i < MAX_ARP_ENTRIES; i++) {
+      if (entries.isUsed(i) && entry(i).parked == b) owners++;
+    }
+    const busy = load<u32>(parkedLen + (<usize>b << 2)) != 0;
+    if (owners > 1 || (busy && owners == 0)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,36 @@
+// Counters readable through stats_get(id): what an operator reads in `netstat -s`.
+export const enum Stat {
+  eth_in = 0, eth_drop,         // frames in; frames dropped (bad length, unknown type, not for us)
+  eth_out,
+  arp_in, arp_out, arp_spoof_ignored, arp_queue_drop,
+  ip_in, ip_hdr_err, ip_csum_err, ip_frag_drop, ip_proto_unknown, ip_ttl_zero, ip_addr_drop, ip_out,
+  icmp_in, icmp_echo_replied, icmp_unreach_in, icmp_out,
+  tcp_in, tcp_csum_err, tcp_hdr_err, tcp_out, tcp_rst_out, tcp_rst_in,
+  tcp_retrans, tcp_fast_retrans, tcp_timeouts, tcp_sack_recoveries,
+  tcp_active_opens, tcp_passive_opens, tcp_attempt_fails, tcp_estab_resets,
+  syncookies_sent, syncookies_recv, syncookies_failed,
+  listen_overflows, listen_drops, syn_queue_full, synack_retrans,
+  tw_recycled, tw_bucket_overflow, tw_reuse,
+  pcb_recycled, challenge_acks, challenge_ack_limited,
+  ooo_in, ooo_drop, paws_reject, window_drop, ack_unsent_drop,
+  keepalive_probes, keepalive_timeouts, fin_wait2_timeouts,
+  pool_fail_pcb, pool_fail_block, pool_fail_socket,
+  trace_lost, rx_malformed,
+  COUNT,
+}
+
+const counters: usize = memory.data(Stat.COUNT * 4);
+
+// @ts-ignore: decorator
+@inline export function count(id: Stat): void {
+  const p = counters + (<usize>id << 2);
+  store<u32>(p, load<u32>(p) + 1);
+}
+
+export function statGet(id: i32): u32 {
+  return load<u32>(counters + (<usize>id << 2));
+}
+
+export function statsReset(): void {
+  memory.fill(counters, 0, Stat.COUNT * 4);
+}

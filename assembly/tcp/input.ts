@@ -1,0 +1,464 @@
+// Segment arrival (RFC 9293 §3.10.7): validation, demultiplexing, and the per-state rules.
+import { Sysctl, sysctl } from "../config";
+import { transportChecksum } from "../core/checksum";
+import { seqGeq, seqGt, seqLeq, seqLt } from "../core/seq";
+import { deadlineIn, nowMs } from "../core/time";
+import { ECONNREFUSED, ECONNRESET } from "../errors";
+import { count, Stat } from "../stats";
+import { PROTO_TCP } from "../wire/ipv4";
+import {
+  ACK, FIN, RST, SYN, TCP_HLEN, tcpAck, tcpDstPort, tcpFlags, tcpHeaderLen, tcpSeq, tcpSrcPort, tcpWindow,
+} from "../wire/tcp";
+import { opts, parseOptions, sackEnd, sackStart } from "../wire/tcp_options";
+import {
+  CLOSE_WAIT, CLOSING, ESTABLISHED, EV_CONNECTED, EV_READABLE, EV_WRITABLE, FIN_WAIT_1, FIN_WAIT_2,
+  LAST_ACK, SYN_RCVD, SYN_SENT, TIME_WAIT,
+} from "../api/constants";
+import { sockNotify } from "../api/sockets";
+import {
+  F_ACKED_DATA_EVENT, F_ACK_DELAYED, F_ACK_NOW, F_FIN_RCVD, F_FIN_SENT, F_KEEPALIVE_PROBING, F_PERSIST,
+  F_RCV_SHUT, F_SACK, F_SYN_ACKED, F_TS, F_WSCALE, NIL, Pcb, pcbAt, pcbLookup, rcvq, setState, sndq,
+} from "./pcb";
+import { rangeAdd, rangeEnd, rangeNext, rangeStart, rangeTrimBelow } from "./ranges";
+import {
+  OUR_MSS, sendAck, sendRstFor, sendRstReply, sendSyn, tcpOutput,
+} from "./output";
+import { ccInit, onDupAck, onNewAck, rttSample } from "./congestion";
+import {
+  closeFinished, connectionFailed, enterTimeWait, pcbDestroy, restartTimeWait, startFinWait2Timer,
+} from "./close";
+import { listenerLookup, listenInput } from "./listen";
+
+// The segment being processed.
+let segSrc: u32 = 0;
+let segSport: u32 = 0;
+let segDport: u32 = 0;
+let segSeq: u32 = 0;
+let segAck: u32 = 0;
+let segFlags: u32 = 0;
+let segWnd: u32 = 0;
+let segData: usize = 0;
+let segLen: u32 = 0;
+
+const PAWS_IDLE_MS: u32 = 24 * 24 * 3600 * 1000;   // RFC 7323 §5.5: 24 days
+
+// @ts-ignore: decorator
+@inline function notify(p: Pcb, ev: u8): void {
+  if (p.sock != 0) sockNotify(<i32>p.sock - 1, ev);
+}
+
+export function tcpInput(src: u32, dst: u32, seg: usize, len: i32): void {
+  count(Stat.tcp_in);
+  if (len < TCP_HLEN) { count(Stat.tcp_hdr_err); return; }
+  const hlen = tcpHeaderLen(seg);
+  if (hlen < TCP_HLEN || hlen > len) { count(Stat.tcp_hdr_err); return; }
+  if (transportChecksum(src, dst, PROTO_TCP, seg, len) != 0) { count(Stat.tcp_csum_err); return; }
+  segSrc = src;
+  segSport = tcpSrcPort(seg);
+  segDport = tcpDstPort(seg);
+  if (segSport == 0 || segDport == 0) { count(Stat.tcp_hdr_err); return; }
+  segSeq = tcpSeq(seg);
+  segAck = tcpAck(seg);
+  segFlags = tcpFlags(seg);
+  segWnd = tcpWindow(seg);
+  segData = seg + <usize>hlen;
+  segLen = <u32>(len - hlen);
+  parseOptions(seg + <usize>TCP_HLEN, seg + <usize>hlen);
+  if ((segFlags & (SYN | RST)) == (SYN | RST) || (segFlags & (SYN | FIN)) == (SYN | FIN)) {
+    count(Stat.tcp_hdr_err);                 // never valid together; dropped without a reply
+    return;
+  }
+  const i = pcbLookup(src, segSport, segDport);
+  if (i >= 0) {
+    const p = pcbAt(i);
+    if (p.state == TIME_WAIT) timeWaitInput(p);
+    else connectionInput(p);
+    return;
+  }
+  toListenerOrClosed();
+}
+
+function toListenerOrClosed(): void {
+  const li = listenerLookup(segDport);
+  if (li >= 0) {
+    const pi = listenInput(li, segSrc, segSport, segSeq, segAck, segFlags);
+    if (pi >= 0) {
+      // The handshake completed on this segment; it may carry data or a FIN too.
+      const p = pcbAt(pi);
+      if (segLen > 0 || (segFlags & FIN) != 0) synchronizedInput(p);
+    }
+    return;
+  }
+  replyClosed();
+}
+
+// RFC 9293 §3.10.7.1: the connection does not exist.
+function replyClosed(): void {
+  if (segFlags & RST) return;
+  if (segFlags & ACK) {
+    sendRstReply(segSrc, segSport, segDport, segAck, 0, false);
+  } else {
+    const len = segLen + ((segFlags & SYN) != 0 ? 1 : 0) + ((segFlags & FIN) != 0 ? 1 : 0);
+    sendRstReply(segSrc, segSport, segDport, 0, segSeq + len, true);
+  }
+}
+
+// When we last heard from the peer before this segment (PAWS idle rule, RFC 7323 §5.5).
+let prevRecv: u32 = 0;
+
+function connectionInput(p: Pcb): void {
+  prevRecv = p.lastRecv;
+  p.lastRecv = nowMs;
+  if (p.flags & F_KEEPALIVE_PROBING) { p.flags &= ~F_KEEPALIVE_PROBING; p.probes = 0; p.timer2At = 0; }
+  if (p.flags & F_PERSIST) p.probes = 0;       // the peer is alive: persist probing may go on
+  if (p.state == SYN_SENT) synSentInput(p);
+  else synchronizedInput(p);
+}
+
+// ---- options negotiated by the SYN exchange (RFC 9293 §3.7.1, RFC 7323, RFC 2018) ----
+
+function applySynOptions(p: Pcb): void {
+  const peerMss = opts.mss != 0 ? opts.mss : 536;          // RFC 9293 §3.7.1 default
+  p.mss = <u16>min(min(peerMss, OUR_MSS), p.mss != 0 ? <u32>p.mss : OUR_MSS);
+  if ((p.flags & F_WSCALE) != 0 && opts.wscale >= 0) {
+    p.wsSnd = <u8>opts.wscale;
+  } else {
+    p.flags &= ~F_WSCALE;
+    p.wsSnd = 0;
+    p.wsRcv = 0;
+  }
+  if (!opts.sackOk) p.flags &= ~F_SACK;
+  if ((p.flags & F_TS) != 0 && opts.hasTs) {
+    p.tsRecent = opts.tsVal;
+  } else {
+    p.flags &= ~F_TS;
+  }
+}
+
+function updateSendWindow(p: Pcb): void {
+  // RFC 7323 §2.2: the window in a SYN is never scaled.
+  const wnd = (segFlags & SYN) != 0 ? segWnd : segWnd << p.wsSnd;
+  p.sndWnd = wnd;
+  p.sndWl1 = segSeq;
+  p.sndWl2 = segAck;
+  if (wnd > p.maxSndWnd) p.maxSndWnd = wnd;
+  if (wnd > 0 && (p.flags & F_PERSIST) != 0) {
+    p.flags &= ~F_PERSIST;
+    p.rtxAt = 0;
+    p.backoff = 0;
+  }
+}
+
+function becomeEstablished(p: Pcb): void {
+  p.flags |= F_SYN_ACKED;
+  p.rtxAt = 0;
+  p.backoff = 0;
+  ccInit(p);
+  setState(p, ESTABLISHED);
+  notify(p, EV_CONNECTED | EV_WRITABLE);
+}
+
+// ---- SYN_SENT (RFC 9293 §3.10.7.3) ----
+
+function synSentInput(p: Pcb): void {
+  const hasAck = (segFlags & ACK) != 0;
+  if (hasAck && (seqLeq(segAck, p.iss) || seqGt(segAck, p.sndNxt))) {
+    if ((segFlags & RST) == 0) sendRstReply(segSrc, segSport, segDport, segAck, 0, false);
+    return;
+  }
+  if (segFlags & RST) {
+    if (hasAck) { count(Stat.tcp_rst_in); connectionFailed(p, ECONNREFUSED); }
+    return;
+  }
+  if ((segFlags & SYN) == 0) return;
+  p.irs = segSeq;
+  p.rcvNxt = segSeq + 1;
+  p.rcvAdv = p.rcvNxt;
+  applySynOptions(p);
+  if (hasAck) {
+    if ((p.flags & F_TS) != 0 && opts.tsEcr != 0) rttSample(p, nowMs - opts.tsEcr);
+    else if (p.backoff == 0 && p.rttStart != 0) rttSample(p, nowMs - (p.rttStart & ~1));
+    p.rttStart = 0;
+    p.sndUna = segAck;
+    updateSendWindow(p);
+    becomeEstablished(p);
+    p.flags |= F_ACK_NOW;
+    if (segLen > 0) receiveData(p);
+    tcpOutput(p);
+    return;
+  }
+  // Simultaneous open: both SYNs crossed (RFC 9293 §3.5, figure 8).
+  p.sndWnd = segWnd;
+  p.sndWl1 = segSeq;
+  setState(p, SYN_RCVD);
+  p.rtxAt = 0;
+  sendSyn(p);
+}
+
+// ---- TIME_WAIT ----
+
+function timeWaitInput(p: Pcb): void {
+  if (segFlags & RST) return;                              // RFC 1337: ignore, no assassination
+  if ((segFlags & SYN) != 0 && (segFlags & ACK) == 0) {
+    // RFC 9293 §3.10.7.4 note / RFC 6191: a new SYN above the old sequence space (or with a newer
+    // timestamp) may open a new incarnation of the connection.
+    const newer = seqGt(segSeq, p.rcvNxt) ||
+      ((p.flags & F_TS) != 0 && opts.hasTs && seqGt(opts.tsVal, p.tsRecent));
+    if (newer && p.sock == 0) {
+      pcbDestroy(p);
+      toListenerOrClosed();
+      return;
+    }
+    sendAck(p);
+    return;
+  }
+  if ((segFlags & FIN) != 0 && segSeq + segLen + 1 == p.rcvNxt) {
+    restartTimeWait(p);                                    // retransmitted FIN: re-ACK, restart 2MSL
+  }
+  if (segFlags & ACK) sendAck(p);
+}
+
+// ---- synchronized states ----
+
+// RFC 9293 §3.10.7.4 first check: is the segment inside the window we advertised?
+function acceptable(p: Pcb): bool {
+  const wnd = seqGt(p.rcvAdv, p.rcvNxt) ? p.rcvAdv - p.rcvNxt : 0;
+  const len = segLen + ((segFlags & SYN) != 0 ? 1 : 0) + ((segFlags & FIN) != 0 ? 1 : 0);
+  if (len == 0) {
+    if (wnd == 0) return segSeq == p.rcvNxt;
+    return seqGeq(segSeq, p.rcvNxt) && seqLt(segSeq, p.rcvNxt + wnd);
+  }
+  if (wnd == 0) return false;
+  const last = segSeq + len - 1;
+  return (seqGeq(segSeq, p.rcvNxt) && seqLt(segSeq, p.rcvNxt + wnd)) ||
+    (seqGeq(last, p.rcvNxt) && seqLt(last, p.rcvNxt + wnd));
+}
+
+let challengeWindowStart: u32 = 0;
+let challengeCount: i32 = 0;
+
+// RFC 5961 §3.2, §4.2, §5.2: answer suspicious RST/SYN/ACK with an ACK of our own, at most
+// tcp_challenge_ack_limit per second.
+function challengeAck(p: Pcb): void {
+  if (nowMs - challengeWindowStart >= 1000) { challengeWindowStart = nowMs; challengeCount = 0; }
+  if (challengeCount >= sysctl(Sysctl.tcp_challenge_ack_limit)) { count(Stat.challenge_ack_limited); return; }
+  challengeCount++;
+  count(Stat.challenge_acks);
+  sendAck(p);
+}
+
+function resetReceived(p: Pcb): void {
+  count(Stat.tcp_rst_in);
+  const s = p.state;
+  if (s == SYN_RCVD) connectionFailed(p, ECONNREFUSED);
+  else if (s == CLOSING || s == LAST_ACK) closeFinished(p);
+  else connectionFailed(p, ECONNRESET);
+}
+
+function synchronizedInput(p: Pcb): void {
+  const isRst = (segFlags & RST) != 0;
+  // A retransmitted SYN while our SYN-ACK is out: answer it again.
+  if (p.state == SYN_RCVD && (segFlags & (SYN | ACK)) == SYN && segSeq == p.irs) { sendSyn(p); return; }
+  // RFC 7323 §5.3: PAWS.
+  if ((p.flags & F_TS) != 0 && opts.hasTs && !isRst && seqLt(opts.tsVal, p.tsRecent) &&
+      nowMs - prevRecv < PAWS_IDLE_MS) {
+    count(Stat.paws_reject);
+    sendAck(p);
+    return;
+  }
+  if (!acceptable(p)) {
+    count(Stat.window_drop);
+    if (!isRst) sendAck(p);
+    return;
+  }
+  if (isRst) {
+    if (segSeq == p.rcvNxt) resetReceived(p);
+    else challengeAck(p);
+    return;
+  }
+  if (segFlags & SYN) { challengeAck(p); return; }
+  if ((segFlags & ACK) == 0) return;
+  if (!processAck(p)) return;
+  // RFC 7323 §4.3: remember the timestamp of the segment that covers rcv_nxt.
+  if ((p.flags & F_TS) != 0 && opts.hasTs && seqLeq(segSeq, p.rcvNxt)) {
+    p.tsRecent = opts.tsVal;
+  }
+  if (segLen > 0) {
+    const s = p.state;
+    if (s == ESTABLISHED || s == FIN_WAIT_1 || s == FIN_WAIT_2) {
+      if (p.sock == 0 && (p.flags & F_RCV_SHUT) == 0) {
+        // Data for a connection the application has closed: nobody will read it (RFC 9293
+        // §3.10.7.4 and Linux's behaviour): reset.
+        sendRstFor(p);
+        connectionFailed(p, ECONNRESET);
+        return;
+      }
+      receiveData(p);
+    }
+  }
+  if ((segFlags & FIN) != 0 && segSeq + segLen == p.rcvNxt && (p.flags & F_FIN_RCVD) == 0) {
+    if (!finReceived(p)) return;
+  }
+  tcpOutput(p);
+}
+
+// ACK processing (RFC 9293 §3.10.7.4 fifth check, RFC 5961 §5.2). False when the segment is done.
+function processAck(p: Pcb): bool {
+  if (p.state == SYN_RCVD) {
+    if (!seqGt(segAck, p.sndUna) || seqGt(segAck, p.sndNxt)) {
+      sendRstReply(segSrc, segSport, segDport, segAck, 0, false);
+      return false;
+    }
+    p.sndUna = p.iss + 1;
+    updateSendWindow(p);
+    becomeEstablished(p);
+  }
+  if (seqGt(segAck, p.sndNxt)) { count(Stat.ack_unsent_drop); sendAck(p); return false; }
+  if (seqLt(segAck, p.sndUna - p.maxSndWnd)) { count(Stat.ack_unsent_drop); sendAck(p); return false; }
+  if ((p.flags & F_SACK) != 0 && opts.sackCount > 0) updateScoreboard(p);
+  const wndScaled = segWnd << p.wsSnd;
+  if (seqGt(segAck, p.sndUna)) {
+    ackNewData(p);
+  } else if (segAck == p.sndUna && segLen == 0 && (segFlags & FIN) == 0 && wndScaled == p.sndWnd &&
+             p.sndNxt != p.sndUna) {
+    onDupAck(p);
+  }
+  if (seqLt(p.sndWl1, segSeq) || (p.sndWl1 == segSeq && seqLeq(p.sndWl2, segAck))) updateSendWindow(p);
+  return afterAckStateChange(p);
+}
+
+function ourFinAcked(p: Pcb): bool {
+  return (p.flags & F_FIN_SENT) != 0 && p.sndUna == p.sndNxt;
+}
+
+function afterAckStateChange(p: Pcb): bool {
+  const s = p.state;
+  if (s == FIN_WAIT_1 && ourFinAcked(p)) {
+    // FIN+ACK in one segment goes straight to TIME_WAIT in finReceived.
+    const finHere = (segFlags & FIN) != 0 && segSeq + segLen == p.rcvNxt;
+    if (!finHere) { setState(p, FIN_WAIT_2); p.rtxAt = 0; startFinWait2Timer(p); }
+  } else if (s == CLOSING && ourFinAcked(p)) {
+    enterTimeWait(p);
+    return false;
+  } else if (s == LAST_ACK && ourFinAcked(p)) {
+    closeFinished(p);
+    return false;
+  }
+  return true;
+}
+
+function ackNewData(p: Pcb): void {
+  const acked = segAck - p.sndUna;
+  const q = sndq(p);
+  const dataAcked = min(acked, q.len);
+  q.consume(dataAcked);
+  p.sndUna = segAck;
+  onNewAck(p, segAck, acked, opts.tsEcr, opts.hasTs);
+  if (p.sackHead != NIL) rangeTrimBelow(changetype<usize>(p) + offsetof<Pcb>("sackHead"), p.sndUna);
+  if (p.flags & F_PERSIST) { p.flags &= ~F_PERSIST; }
+  p.rtxAt = p.sndUna == p.sndNxt ? 0 : deadlineIn(p.rto);    // RFC 6298 §5.2-5.3
+  if ((p.flags & F_ACKED_DATA_EVENT) != 0 && q.len < p.sndLimit) {
+    p.flags &= ~F_ACKED_DATA_EVENT;
+    notify(p, EV_WRITABLE);
+  }
+}
+
+// RFC 2018 §3 / RFC 6675 §3: record what the peer holds above snd_una.
+function updateScoreboard(p: Pcb): void {
+  const head = changetype<usize>(p) + offsetof<Pcb>("sackHead");
+  for (let i = 0; i < opts.sackCount; i++) {
+    const s = sackStart(i);
+    const e = sackEnd(i);
+    // Ignore blocks outside (snd_una, snd_nxt] (stale or forged; RFC 2883 D-SACK included).
+    if (!seqLt(s, e) || seqLeq(e, p.sndUna) || seqGt(e, p.sndNxt) || seqLt(s, p.sndUna)) continue;
+    rangeAdd(head, s, e);
+  }
+}
+
+// ---- data (RFC 9293 §3.10.7.4 seventh check) ----
+
+function receiveData(p: Pcb): void {
+  let seq = segSeq;
+  let data = segData;
+  let len = segLen;
+  if (seqLt(seq, p.rcvNxt)) {               // drop what we already have
+    const skip = p.rcvNxt - seq;
+    if (skip >= len) { p.flags |= F_ACK_NOW; return; }
+    seq += skip; data += skip; len -= skip;
+  }
+  const q = rcvq(p);
+  const space = p.rcvLimit > q.len ? p.rcvLimit - q.len : 0;
+  const limit = p.rcvNxt + space;
+  if (seqGt(seq + len, limit)) {            // trim to the window (and drop a FIN beyond it)
+    if (!seqGt(limit, seq)) { count(Stat.window_drop); p.flags |= F_ACK_NOW; return; }
+    len = limit - seq;
+    segFlags &= ~FIN;
+  }
+  if (p.flags & F_RCV_SHUT) {               // shutdown(SHUT_RD): accept and discard in-order data
+    if (seq == p.rcvNxt) { p.rcvNxt += len; p.flags |= F_ACK_NOW; }
+    return;
+  }
+  const off = (seq - p.rcvNxt) + q.len;
+  if (!q.reserve(off + len)) { count(Stat.window_drop); p.flags |= F_ACK_NOW; return; }
+  q.writeAt(off, data, len);
+  if (seq == p.rcvNxt) inOrderData(p, len);
+  else outOfOrderData(p, seq, len);
+}
+
+function inOrderData(p: Pcb, len: u32): void {
+  const q = rcvq(p);
+  q.len += len;
+  p.rcvNxt += len;
+  const hadHoles = p.oooHead != NIL;
+  if (hadHoles) {
+    const head = changetype<usize>(p) + offsetof<Pcb>("oooHead");
+    while (p.oooHead != NIL && seqLeq(rangeStart(<i32>p.oooHead), p.rcvNxt)) {
+      const end = rangeEnd(<i32>p.oooHead);
+      if (seqGt(end, p.rcvNxt)) { q.len += end - p.rcvNxt; p.rcvNxt = end; }
+      rangeTrimBelow(head, p.rcvNxt);
+    }
+    if (p.oooLast != NIL && !inList(<i32>p.oooHead, <i32>p.oooLast)) p.oooLast = NIL;
+    p.flags |= F_ACK_NOW;                   // RFC 5681 §4.2: ACK at once when a hole fills
+  } else {
+    // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: ACK at least every second full-sized segment.
+    p.delackSegs++;
+    if (p.delackSegs >= 2) p.flags |= F_ACK_NOW;
+    else p.flags |= F_ACK_DELAYED;
+  }
+  notify(p, EV_READABLE);
+}
+
+function inList(head: i32, r: i32): bool {
+  while (head != <i32>NIL) { if (head == r) return true; head = rangeNext(head); }
+  return false;
+}
+
+function outOfOrderData(p: Pcb, seq: u32, len: u32): void {
+  count(Stat.ooo_in);
+  const r = rangeAdd(changetype<usize>(p) + offsetof<Pcb>("oooHead"), seq, seq + len);
+  if (r < 0) count(Stat.ooo_drop);         // no range to track it: the bytes are as good as lost
+  else p.oooLast = <u8>r;
+  if (p.oooLast != NIL && !inList(<i32>p.oooHead, <i32>p.oooLast)) p.oooLast = NIL;
+  p.flags |= F_ACK_NOW;                     // RFC 5681 §4.2: immediate duplicate ACK
+}
+
+// ---- FIN (RFC 9293 §3.10.7.4 eighth check). False when the connection left the active list. ----
+
+function finReceived(p: Pcb): bool {
+  p.rcvNxt++;
+  p.flags |= F_FIN_RCVD;
+  notify(p, EV_READABLE);
+  sendAck(p);
+  const s = p.state;
+  if (s == ESTABLISHED || s == SYN_RCVD) {
+    setState(p, CLOSE_WAIT);
+  } else if (s == FIN_WAIT_1) {
+    if (ourFinAcked(p)) { enterTimeWait(p); return false; }
+    setState(p, CLOSING);
+  } else if (s == FIN_WAIT_2) {
+    enterTimeWait(p);
+    return false;
+  }
+  return true;
+}
+

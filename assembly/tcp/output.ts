@@ -1,0 +1,288 @@
+// Building and sending segments: what to send now (retransmissions first, then new data under the
+// peer's window, cwnd, Nagle and sender SWS avoidance), the options each segment carries, ACKs,
+// window updates and resets.
+import { MTU } from "../config";
+import { transportChecksum } from "../core/checksum";
+import { seqGt, seqLt, seqMax, seqMin } from "../core/seq";
+import { deadlineIn, nowMs } from "../core/time";
+import { ipOutput, TX_L4 } from "../ip/ip4";
+import { restartAfterIdle } from "./congestion";
+import { ourIp } from "../link/netif";
+import { count, Stat } from "../stats";
+import { PROTO_TCP } from "../wire/ipv4";
+import { ACK, FIN, PSH, RST, SYN, TCP_HLEN, tcpEmit } from "../wire/tcp";
+import {
+  emitMss, emitSackBlock, emitSackHeader, emitSackPerm, emitTimestamps, emitWscale,
+} from "../wire/tcp_options";
+import {
+  CLOSED, CLOSE_WAIT, CLOSING, ESTABLISHED, FIN_WAIT_1, LAST_ACK, LISTEN, SYN_RCVD, SYN_SENT, TIME_WAIT,
+} from "../api/constants";
+import {
+  F_ACK_DELAYED, F_ACK_NOW, F_FIN_QUEUED, F_FIN_SENT, F_NODELAY, F_PERSIST, F_SACK, F_SYN_ACKED,
+  F_TS, F_WSCALE, Pcb, sndq,
+} from "./pcb";
+import {
+  NIL, rangeBytesIn, rangeContaining, rangeEnd, rangeNext, rangeNextStartAfter, rangeStart,
+} from "./ranges";
+
+export const OUR_MSS: u32 = <u32>(MTU - 40);   // RFC 9293 §3.7.1: MTU minus fixed IP and TCP headers
+const TS_OPTLEN: u32 = 12;
+
+// ---- sequence-space helpers ----
+
+// Sequence number of the first byte in the send buffer.
+// @ts-ignore: decorator
+@inline export function dataStart(p: Pcb): u32 {
+  return (p.flags & F_SYN_ACKED) != 0 ? p.sndUna : p.iss + 1;
+}
+
+// @ts-ignore: decorator
+@inline export function dataEnd(p: Pcb): u32 {
+  return dataStart(p) + p.sndLen;
+}
+
+// Bytes believed in the network (RFC 6675 §4 "pipe"): outstanding, less what the peer SACKed, less
+// what we marked lost and have not retransmitted yet.
+export function pipe(p: Pcb): u32 {
+  let out = p.sndNxt - p.sndUna;
+  if (p.sackHead != NIL) out -= rangeBytesIn(<i32>p.sackHead, p.sndUna, p.sndNxt);
+  if (seqLt(p.rtxNext, p.rtxEnd)) {
+    const from = seqMax(p.rtxNext, p.sndUna);
+    if (seqLt(from, p.rtxEnd)) {
+      let lost = p.rtxEnd - from;
+      if (p.sackHead != NIL) lost -= rangeBytesIn(<i32>p.sackHead, from, p.rtxEnd);
+      out = out > lost ? out - lost : 0;
+    }
+  }
+  return <i32>out < 0 ? 0 : out;
+}
+
+// ---- receive window (RFC 9293 §3.8.6.2.2, receiver SWS avoidance) ----
+
+// Moves the advertised right edge only when it grows by at least min(buffer/2, MSS), never
+// shrinks it, and returns the window field to send.
+export function windowToAdvertise(p: Pcb): u32 {
+  const used = p.rcvLen;
+  let space = p.rcvLimit > used ? p.rcvLimit - used : 0;
+  const maxWnd = <u32>0xffff << p.wsRcv;
+  if (space > maxWnd) space = maxWnd;
+  const edge = p.rcvNxt + space;
+  if (seqLt(p.rcvAdv, p.rcvNxt)) p.rcvAdv = p.rcvNxt;
+  if (seqGt(edge, p.rcvAdv)) {
+    const grow = edge - p.rcvAdv;
+    if (grow >= min(p.rcvLimit >> 1, OUR_MSS) || p.rcvAdv == p.rcvNxt && grow >= (p.rcvLimit >> 1)) p.rcvAdv = edge;
+  }
+  return (p.rcvAdv - p.rcvNxt) >> p.wsRcv;
+}
+
+// The window an update would open now (used to decide when reading should send an update).
+export function windowUpdateWorthIt(p: Pcb): bool {
+  const space = p.rcvLimit > p.rcvLen ? p.rcvLimit - p.rcvLen : 0;
+  const edge = p.rcvNxt + min(space, <u32>0xffff << p.wsRcv);
+  if (!seqGt(edge, p.rcvAdv)) return false;
+  const grow = edge - p.rcvAdv;
+  return grow >= min(p.rcvLimit >> 1, OUR_MSS << 1) || (p.rcvAdv == p.rcvNxt && grow >= OUR_MSS);
+}
+
+// ---- options ----
+
+function writeSynOptions(p: Pcb, o: usize): usize {
+  o = emitMss(o, OUR_MSS);
+  if (p.flags & F_WSCALE) o = emitWscale(o, p.wsRcv);
+  if (p.flags & F_SACK) o = emitSackPerm(o);
+  if (p.flags & F_TS) o = emitTimestamps(o, nowMs, p.tsRecent);
+  return o;
+}
+
+// RFC 2018 §4: the first block reports the most recently received out-of-order segment, then the
+// other ranges; at most 3 blocks fit beside timestamps (4 without).
+function writeSackBlocks(p: Pcb, o: usize): usize {
+  const maxBlocks = (p.flags & F_TS) != 0 ? 3 : 4;
+  let n = 0;
+  let cur = <i32>p.oooHead;
+  while (cur != <i32>NIL) { n++; cur = rangeNext(cur); }
+  if (n > maxBlocks) n = maxBlocks;
+  o = emitSackHeader(o, n);
+  let written = 0;
+  const first = <i32>p.oooLast;
+  if (first != <i32>NIL) { o = emitSackBlock(o, rangeStart(first), rangeEnd(first)); written++; }
+  cur = <i32>p.oooHead;
+  while (cur != <i32>NIL && written < n) {
+    if (cur != first) { o = emitSackBlock(o, rangeStart(cur), rangeEnd(cur)); written++; }
+    cur = rangeNext(cur);
+  }
+  return o;
+}
+
+function writeOptions(p: Pcb, o: usize, flags: u32): usize {
+  if (flags & SYN) return writeSynOptions(p, o);
+  if (p.flags & F_TS) o = emitTimestamps(o, nowMs, p.tsRecent);
+  if ((p.flags & F_SACK) != 0 && p.oooHead != NIL && (flags & RST) == 0) o = writeSackBlocks(p, o);
+  return o;
+}
+
+// ---- segment emission ----
+
+// Sends one segment of this connection: `len` payload bytes from the send buffer at `seq`.
+// Every segment but the first SYN carries ACK (RFC 9293 §3.10.7). Returns false without a route.
+export function emitSegment(p: Pcb, seq: u32, len: u32, flags: u32): bool {
+  const t = TX_L4;
+  if (p.state != SYN_SENT || (flags & SYN) == 0) flags |= ACK;
+  if ((flags & RST) != 0 && (p.state == SYN_SENT)) flags &= ~ACK;
+  const optEnd = writeOptions(p, t + <usize>TCP_HLEN, flags);
+  const hlen = <i32>(optEnd - t);
+  if (len > 0) {
+    sndq(p).readAt(seq - dataStart(p), optEnd, len);
+    flags |= PSH;
+  }
+  const wnd = (flags & SYN) != 0 ? min(p.rcvLimit, 0xffff) : windowToAdvertise(p);
+  tcpEmit(t, p.localPort, p.remotePort, seq, (flags & ACK) != 0 ? p.rcvNxt : 0, flags, wnd, hlen);
+  const total = hlen + <i32>len;
+  store<u16>(t + 16, bswap<u16>(<u16>transportChecksum(ourIp, p.remoteIp, PROTO_TCP, t, total)));
+  count(Stat.tcp_out);
+  if (flags & RST) count(Stat.tcp_rst_out);
+  if (flags & ACK) {
+    p.flags &= ~(F_ACK_NOW | F_ACK_DELAYED);
+    p.delackSegs = 0;
+  }
+  return ipOutput(PROTO_TCP, p.remoteIp, total, true);
+}
+
+// Payload room in one segment: the send MSS less the options every segment carries.
+export function segmentPayloadMax(p: Pcb): u32 {
+  let room = <u32>p.mss;
+  if (p.flags & F_TS) room -= TS_OPTLEN;
+  const mtuRoom = <u32>MTU - 40 - (((p.flags & F_TS) != 0 ? TS_OPTLEN : 0) + ((p.flags & F_SACK) != 0 && p.oooHead != NIL ? 28 : 0));
+  return min(room, mtuRoom);
+}
+
+export function sendAck(p: Pcb): void {
+  emitSegment(p, p.sndNxt, 0, ACK);
+}
+
+export function sendSyn(p: Pcb): void {
+  const flags = p.state == SYN_RCVD ? SYN | ACK : SYN;
+  emitSegment(p, p.iss, 0, flags);
+  if (p.rtxAt == 0) p.rtxAt = deadlineIn(p.rto);
+}
+
+// RST for a connection we abort (RFC 9293 §3.10.5: in synchronized states SEQ = SND.NXT).
+export function sendRstFor(p: Pcb): void {
+  if (p.state == CLOSED || p.state == LISTEN || p.state == TIME_WAIT) return;
+  emitSegment(p, p.sndNxt, 0, RST | (p.state == SYN_SENT ? 0 : ACK));
+}
+
+// RST answering a segment that belongs to no connection (RFC 9293 §3.10.7.1).
+export function sendRstReply(rip: u32, rport: u32, lport: u32, seq: u32, ack: u32, withAck: bool): void {
+  const t = TX_L4;
+  tcpEmit(t, lport, rport, seq, ack, withAck ? RST | ACK : RST, 0, TCP_HLEN);
+  store<u16>(t + 16, bswap<u16>(<u16>transportChecksum(ourIp, rip, PROTO_TCP, t, TCP_HLEN)));
+  count(Stat.tcp_out);
+  count(Stat.tcp_rst_out);
+  ipOutput(PROTO_TCP, rip, TCP_HLEN, true);
+}
+
+// A segment with SEQ = SND.UNA - 1 and no data: the peer answers with an ACK. Used for keepalive
+// (RFC 1122 §4.2.3.6) and zero-window probes.
+export function sendProbe(p: Pcb): void {
+  emitSegment(p, p.sndUna - 1, 0, ACK);
+}
+
+// ---- what to send now ----
+
+function armRetransmit(p: Pcb): void {
+  if (p.rtxAt == 0 || (p.flags & F_PERSIST) != 0) {
+    p.flags &= ~F_PERSIST;
+    p.rtxAt = deadlineIn(p.rto);
+  }
+}
+
+function canSendData(p: Pcb): bool {
+  const s = p.state;
+  return s == ESTABLISHED || s == CLOSE_WAIT || s == FIN_WAIT_1 || s == LAST_ACK || s == CLOSING;
+}
+
+// Retransmits the next lost piece in [rtxNext, rtxEnd), skipping what the peer SACKed. Returns
+// true when it sent something (so the caller loops), false when nothing is due or cwnd is full.
+function sendOneRetransmission(p: Pcb): bool {
+  if (seqLt(p.rtxNext, p.sndUna)) p.rtxNext = p.sndUna;
+  while (seqLt(p.rtxNext, p.rtxEnd)) {
+    const r = p.sackHead != NIL ? rangeContaining(<i32>p.sackHead, p.rtxNext) : -1;
+    if (r < 0) break;
+    p.rtxNext = rangeEnd(r);
+  }
+  if (!seqLt(p.rtxNext, p.rtxEnd)) return false;
+  const end = dataEnd(p);
+  const finSeq = (p.flags & F_FIN_SENT) != 0 ? end : end + 1;  // FIN occupies end when sent
+  let segEnd = seqMin(p.rtxNext + segmentPayloadMax(p), p.rtxEnd);
+  if (p.sackHead != NIL) segEnd = seqMin(segEnd, rangeNextStartAfter(<i32>p.sackHead, p.rtxNext, segEnd));
+  const dataTo = seqMin(segEnd, end);
+  const len = seqGt(dataTo, p.rtxNext) ? dataTo - p.rtxNext : 0;
+  const fin = (p.flags & F_FIN_SENT) != 0 && seqGt(segEnd, end) && finSeq == end;
+  if (len == 0 && !fin) { p.rtxNext = segEnd; return seqLt(p.rtxNext, p.rtxEnd); }
+  const outstanding = pipe(p);
+  if (outstanding > 0 && outstanding + len > p.cwnd) return false;
+  emitSegment(p, p.rtxNext, len, fin ? FIN : 0);
+  p.rtxNext += len + (fin ? 1 : 0);
+  p.rttStart = 0;                       // Karn: never time a retransmitted segment
+  p.totalRetrans++;
+  count(Stat.tcp_retrans);
+  armRetransmit(p);
+  return true;
+}
+
+// Sends new data (and the FIN once all data is out). Returns true if it sent a segment.
+function sendOneNew(p: Pcb): bool {
+  const end = dataEnd(p);
+  const avail = seqGt(end, p.sndNxt) ? end - p.sndNxt : 0;
+  const finPending = (p.flags & (F_FIN_QUEUED | F_FIN_SENT)) == F_FIN_QUEUED;
+  if (avail == 0 && !finPending) return false;
+  const flight = p.sndNxt - p.sndUna;
+  const wndRoom = seqGt(p.sndUna + p.sndWnd, p.sndNxt) ? p.sndUna + p.sndWnd - p.sndNxt : 0;
+  const outstanding = pipe(p);
+  const cwndRoom = p.cwnd > outstanding ? p.cwnd - outstanding : 0;
+  const maxSeg = segmentPayloadMax(p);
+  const len = min(min(avail, maxSeg), min(wndRoom, cwndRoom));
+  if (avail > 0 && len == 0) {
+    if (wndRoom == 0 && flight == 0 && p.rtxAt == 0) armPersist(p);
+    return false;
+  }
+  if (len < avail || (len < maxSeg && avail > 0 && !finPending)) {
+    // Nagle (RFC 896, RFC 9293 §3.7.4): hold a small segment while data is unacknowledged.
+    if (len < maxSeg && flight > 0 && (p.flags & F_NODELAY) == 0) return false;
+    // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): no small segment into a window that is still
+    // opening, unless nothing is in flight (the override that keeps us from stalling).
+    if (len < maxSeg && len < avail && len < (p.maxSndWnd >> 1) && flight > 0) return false;
+  }
+  const fin = finPending && p.sndNxt + len == end;
+  if (len == 0 && !fin) return false;
+  if (len > 0 && p.rttStart == 0 && (p.flags & F_TS) == 0) {
+    p.rttStart = nowMs | 1;
+    p.rttSeq = p.sndNxt + len;
+  }
+  emitSegment(p, p.sndNxt, len, fin ? FIN : 0);
+  p.sndNxt += len;
+  if (fin) { p.sndNxt++; p.flags |= F_FIN_SENT; }
+  armRetransmit(p);
+  return true;
+}
+
+export function armPersist(p: Pcb): void {
+  p.flags |= F_PERSIST;
+  const shift = min(<u32>p.backoff, 6);
+  p.rtxAt = deadlineIn(max(p.rto, 500) << shift);
+}
+
+// Sends everything the windows allow, then any ACK that is owed. At most 256 segments per call,
+// which bounds the work of one call whatever the windows say.
+export function tcpOutput(p: Pcb): void {
+  if (canSendData(p)) {
+    if (p.sndNxt == p.sndUna) restartAfterIdle(p);
+    for (let n = 0; n < 256; n++) {
+      if (sendOneRetransmission(p)) continue;
+      if (!sendOneNew(p)) break;
+    }
+  }
+  if (p.flags & F_ACK_NOW) sendAck(p);
+}
+

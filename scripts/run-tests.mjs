@@ -1,0 +1,12 @@
+// `npm test`: runs every test/*.test.ts with node's test runner (TypeScript through tsx).
+// Node 20's runner does not expand globs, so the file list is built here. Extra arguments are
+// test files or name filters: `npm test -- test/tcp-states.test.ts`.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+const files = args.filter((a) => a.endsWith('.ts'));
+const list = files.length ? files : readdirSync('test').filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/${f}`);
+const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...list], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
