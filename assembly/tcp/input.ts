@@ -83,8 +83,11 @@ function toListenerOrClosed(): void {
   if (li >= 0) {
     const pi = listenInput(li, segSrc, segSport, segSeq, segAck, segFlags);
     if (pi >= 0) {
-      // The handshake completed on this segment; it may carry data or a FIN too.
+      // The handshake completed on this segment: its window is the first one the peer gives us
+      // (RFC 9293 §3.10.7.4, SYN-RECEIVED: set SND.WND, SND.WL1, SND.WL2), and it may carry data
+      // or a FIN too.
       const p = pcbAt(pi);
+      updateSendWindow(p);
       if (segLen > 0 || (segFlags & FIN) != 0) synchronizedInput(p);
     }
     return;
@@ -286,9 +289,9 @@ function synchronizedInput(p: Pcb): void {
   if (segLen > 0) {
     const s = p.state;
     if (s == ESTABLISHED || s == FIN_WAIT_1 || s == FIN_WAIT_2) {
-      if (p.sock == 0 && (p.flags & F_RCV_SHUT) == 0) {
-        // Data for a connection the application has closed: nobody will read it (RFC 9293
-        // §3.10.7.4 and Linux's behaviour): reset.
+      if (p.sock == 0 && p.listener == 0 && (p.flags & F_RCV_SHUT) == 0) {
+        // Data for a connection the application has closed (an orphan, not one still waiting
+        // on an accept queue): nobody will read it (Linux's behaviour): reset.
         sendRstFor(p);
         connectionFailed(p, ECONNRESET);
         return;

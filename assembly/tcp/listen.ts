@@ -290,7 +290,10 @@ function onAck(li: i32, rip: u32, rport: u32, seq: u32, ack: u32): i32 {
   const e = synFind(li, rip, rport);
   if (e >= 0) {
     const s = synAt(e);
-    if (ack != s.iss + 1 || seq != s.irs + 1) { sendRstReply(rip, rport, l.port, ack, 0, false); return -1; }
+    // RFC 9293 §3.10.7.4 (SYN-RECEIVED): the ACK must acknowledge our SYN exactly; the segment
+    // may be any in-window one (the pure ACK can be lost and data arrive first).
+    if (ack != s.iss + 1) { sendRstReply(rip, rport, l.port, ack, 0, false); return -1; }
+    if (seq - (s.irs + 1) >= min(l.rcvLimit, 0xffff)) return -1;
     if (acceptQueueFull(l)) { overflow(rip, rport, l.port, ack, e); return -1; }
     const i = spawn(li, rip, rport, s.iss, s.irs, s.mss, s.peerWscale, s.sackOk != 0, s.tsOk != 0, opts.hasTs ? opts.tsVal : s.tsRecent);
     if (i < 0) return -1;                                    // no PCB: keep the entry, the peer retries
