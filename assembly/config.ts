@@ -40,7 +40,7 @@ export const enum Sysctl {
   tcp_challenge_ack_limit = 17, // challenge ACKs per second
   ip_local_port_range_min = 18,
   ip_local_port_range_max = 19,
-  tcp_rto_min_ms = 20,
+  tcp_rto_min_ms = 20,        // above the 250 ms delayed-ACK tick, or every delayed ACK races the RTO
   tcp_rto_max_ms = 21,
   tcp_init_cwnd = 22,         // segments (RFC 6928)
   tcp_slow_start_after_idle = 23,
@@ -50,14 +50,14 @@ export const enum Sysctl {
   icmp_echo_ignore_all = 27,
   arp_stale_time = 28,        // s, ARP entry lifetime
   tcp_orphan_retries = 29,    // retransmissions of an orphan's FIN before giving up (0 = tcp_retries2)
-  tcp_delack_ms = 30,         // delayed-ACK upper bound, rounded to the 250 ms fast timer
+  tcp_delayed_ack = 30,       // 1: ACK every 2nd segment or on the next fast tick (RFC 1122 §4.2.3.2); 0: ACK each segment
   COUNT = 31,
 }
 
 // Defaults, minimums and maximums, indexed by Sysctl id.
 const DEFAULTS: StaticArray<i32> = [
   60, 16, 5, 6, 7200, 75, 9, 15, 1, 4096, 0, MAX_TCP_PCBS, 2, 30, 1, 1, 1, 1000,
-  49152, 65535, 200, 120000, 10, 1, 8192, 8192, 64, 0, 60, 0, 250,
+  49152, 65535, 300, 120000, 10, 1, 8192, 8192, 64, 0, 60, 0, 1,
 ];
 const MINS: StaticArray<i32> = [
   1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0,
@@ -65,7 +65,7 @@ const MINS: StaticArray<i32> = [
 ];
 const MAXS: StaticArray<i32> = [
   86400, 65535, 20, 20, 86400, 86400, 127, 50, 2, 65535, 1, 65535, 2, 3600, 1, 1, 1, 1000000,
-  65535, 65535, 60000, 600000, 64, 1, 65535, 65535, 255, 1, 86400, 50, 500,
+  65535, 65535, 60000, 600000, 64, 1, 65535, 65535, 255, 1, 86400, 50, 1,
 ];
 
 const values: usize = memory.data(Sysctl.COUNT * 4);

@@ -202,7 +202,7 @@ export const SYSCTL = {
   tcp_challenge_ack_limit: { id: 17, default: 1000, min: 0, max: 1000000 },
   ip_local_port_range_min: { id: 18, default: 49152, min: 1024, max: 65535 },
   ip_local_port_range_max: { id: 19, default: 65535, min: 1024, max: 65535 },
-  tcp_rto_min_ms: { id: 20, default: 200, min: 10, max: 60000 },
+  tcp_rto_min_ms: { id: 20, default: 300, min: 10, max: 60000 },
   tcp_rto_max_ms: { id: 21, default: 120000, min: 1000, max: 600000 },
   tcp_init_cwnd: { id: 22, default: 10, min: 1, max: 64 },
   tcp_slow_start_after_idle: { id: 23, default: 1, min: 0, max: 1 },
@@ -212,7 +212,7 @@ export const SYSCTL = {
   icmp_echo_ignore_all: { id: 27, default: 0, min: 0, max: 1 },
   arp_stale_time: { id: 28, default: 60, min: 1, max: 86400 },
   tcp_orphan_retries: { id: 29, default: 0, min: 0, max: 50 },
-  tcp_delack_ms: { id: 30, default: 250, min: 0, max: 500 },
+  tcp_delayed_ack: { id: 30, default: 1, min: 0, max: 1 },
 } as const;
 export type SysctlName = keyof typeof SYSCTL;
 export const SYSCTL_COUNT = 31;

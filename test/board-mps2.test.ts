@@ -1,10 +1,16 @@
-// boards/mps2-an385: the Cortex-M3 firmware builds with arm-none-eabi-gcc, boots under
-// qemu-system-arm -M mps2-an385, brings up the LAN9118 (ID, reset, PHY link) and exchanges
-// frames with QEMU's user-mode network (an ARP request to the slirp gateway and its reply).
+// boards/mps2-an385: the Cortex-M3 firmware (wasm2c-compiled stack + LAN9118 driver) builds with
+// arm-none-eabi-gcc, boots under qemu-system-arm -M mps2-an385, brings up the LAN9118 (ID, reset,
+// PHY link), exchanges an ARP request/reply with QEMU's user-mode network, then serves TCP echo
+// and HTTP through host-forwarded loopback ports: 1 MiB echoed byte-exact (sha256) with the client
+// closing first, and an HTTP page with the firmware closing first; the UART log must show each
+// side's RFC 9293 state sequence. QEMU's user network is internal to QEMU and the restrict=on
+// option keeps the guest from reaching anything but the forwarded loopback ports.
 // QEMU is always stopped: every wait has a deadline and the process is killed in `finally`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 
 const BOARD = join(import.meta.dirname, '..', 'boards', 'mps2-an385');
@@ -68,20 +74,111 @@ class Qemu {
   }
 }
 
-test('mps2-an385 firmware boots, resets the LAN9118 and gets an ARP reply from slirp', { timeout: 360_000 }, async () => {
+/** A loopback port that was free a moment ago (QEMU binds it right after). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Connects to a forwarded port; slirp accepts at once, so retry until the guest answers data. */
+function connectTo(port: number, ms: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`connect to ${port} timed out`)); }, ms);
+    sock.once('connect', () => { clearTimeout(timer); resolve(sock); });
+    sock.once('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** Sends `data`, half-closes, collects everything echoed until the firmware's FIN. */
+function echoRoundTrip(sock: Socket, data: Buffer, ms: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`echo timed out after ${ms} ms, got ${chunks.reduce((n, c) => n + c.length, 0)} bytes`)); }, ms);
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+    sock.on('end', () => { clearTimeout(timer); sock.end(); resolve(Buffer.concat(chunks)); });
+    sock.end(data); // client-side close: FIN after the last byte
+  });
+}
+
+/** Sends an HTTP/1.0 request and reads the response until the firmware closes. */
+function httpGet(sock: Socket, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`HTTP timed out after ${ms} ms`)); }, ms);
+    sock.on('data', (c: Buffer) => { text += c.toString('latin1'); });
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+    sock.on('end', () => { clearTimeout(timer); sock.end(); resolve(text); });
+    sock.write('GET / HTTP/1.0\r\nHost: mps2\r\n\r\n');
+  });
+}
+
+/** The state transitions the firmware logged for one PCB slot, in order. */
+function transitions(log: string, slot: string): string[] {
+  return [...log.matchAll(/tcp: pcb (\d+) (\w+) -> (\w+)/g)].filter((m) => m[1] === slot).map((m) => `${m[2]}>${m[3]}`);
+}
+
+test('mps2-an385 firmware: boot, LAN9118 bring-up, 1 MiB echo, HTTP, closes from both sides', { timeout: 360_000 }, async (t) => {
   buildFirmware();
-  const qemu = new Qemu('user,model=lan9118,restrict=on');
+  const echoPort = await freePort();
+  const httpPort = await freePort();
+  const qemu = new Qemu(`user,model=lan9118,restrict=on,hostfwd=tcp:127.0.0.1:${echoPort}-:7,hostfwd=tcp:127.0.0.1:${httpPort}-:80`);
   try {
-    await qemu.waitFor(/mps2-an385: boot/, 10_000);
-    const id = await qemu.waitFor(/lan9118: ID_REV 0x([0-9a-f]{8})/, 5_000);
-    assert.equal(id[1].slice(0, 4), '0118', 'chip id is a LAN9118');
-    await qemu.waitFor(/lan9118: reset done, link up/, 5_000);
-    await qemu.waitFor(/selftest: ARP reply from 10\.0\.2\.2 is 52:55:0a:00:02:02/, 5_000);
-    const stats = await qemu.waitFor(/stats: tx (\d+) rx (\d+) rx_err (\d+)/, 5_000);
-    assert.ok(Number(stats[1]) >= 1 && Number(stats[2]) >= 1, 'frames went both ways');
-    assert.equal(stats[3], '0');
-    await qemu.waitFor(/selftest: PASS/, 5_000);
+    await t.test('boots, resets the LAN9118 and gets an ARP reply from slirp', async () => {
+      await qemu.waitFor(/mps2-an385: boot/, 10_000);
+      const id = await qemu.waitFor(/lan9118: ID_REV 0x([0-9a-f]{8})/, 5_000);
+      assert.equal(id[1].slice(0, 4), '0118', 'chip id is a LAN9118');
+      await qemu.waitFor(/lan9118: reset done, link up/, 5_000);
+      await qemu.waitFor(/selftest: ARP reply from 10\.0\.2\.2 is 52:55:0a:00:02:02/, 5_000);
+      const stats = await qemu.waitFor(/stats: tx (\d+) rx (\d+) rx_err (\d+)/, 5_000);
+      assert.ok(Number(stats[1]) >= 1 && Number(stats[2]) >= 1, 'frames went both ways');
+      assert.equal(stats[3], '0');
+      await qemu.waitFor(/selftest: PASS/, 5_000);
+      await qemu.waitFor(/stack: up, linear memory \d+ KiB/, 5_000);
+      await qemu.waitFor(/app: echo on :7 \(\d+\), http on :80 \(\d+\)/, 5_000);
+    });
+
+    await t.test('echoes 1 MiB byte-exact; the client closes first', async () => {
+      const data = randomBytes(1 << 20);
+      const started = Date.now();
+      const back = await echoRoundTrip(await connectTo(echoPort, 5_000), data, 120_000);
+      const ms = Date.now() - started;
+      assert.equal(back.length, data.length, 'echoed length');
+      assert.equal(createHash('sha256').update(back).digest('hex'), createHash('sha256').update(data).digest('hex'));
+      const line = await qemu.waitFor(/conn: echo handle \d+ peer closed: in (\d+) out (\d+) bytes/, 10_000);
+      assert.equal(Number(line[1]), data.length);
+      assert.equal(Number(line[2]), data.length);
+      const slot = (await qemu.waitFor(/tcp: pcb (\d+) LAST_ACK -> CLOSED/, 10_000))[1];
+      assert.deepEqual(transitions(qemu.log, slot).slice(0, 5),
+        ['CLOSED>SYN_RCVD', 'SYN_RCVD>ESTABLISHED', 'ESTABLISHED>CLOSE_WAIT', 'CLOSE_WAIT>LAST_ACK', 'LAST_ACK>CLOSED']);
+      t.diagnostic(`1 MiB echo round trip under QEMU: ${ms} ms, ${((2 * 8 * data.length) / ms / 1000).toFixed(1)} Mbit/s (both directions)`);
+    });
+
+    await t.test('serves an HTTP page and closes first (FIN_WAIT_1 ... TIME_WAIT)', async () => {
+      const before = qemu.log.length;
+      const reply = await httpGet(await connectTo(httpPort, 5_000), 20_000);
+      assert.match(reply, /^HTTP\/1\.0 200 OK\r\n/);
+      const [head, body] = reply.split('\r\n\r\n');
+      assert.equal(Number(/Content-Length: (\d+)/.exec(head)![1]), body.length);
+      assert.match(body, /asnet on mps2-an385/);
+      const slot = (await qemu.waitFor(/tcp: pcb (\d+) \w+ -> TIME_WAIT/, 10_000))[1];
+      const seq = transitions(qemu.log.slice(before), slot);
+      assert.deepEqual(seq.slice(0, 3), ['CLOSED>SYN_RCVD', 'SYN_RCVD>ESTABLISHED', 'ESTABLISHED>FIN_WAIT_1']);
+      const rest = seq.slice(3).join(' ');
+      assert.ok(rest === 'FIN_WAIT_1>FIN_WAIT_2 FIN_WAIT_2>TIME_WAIT' || rest === 'FIN_WAIT_1>CLOSING CLOSING>TIME_WAIT',
+        `active close ends in TIME_WAIT, got ${seq.join(' ')}`);
+    });
+
+    assert.doesNotMatch(qemu.log, /wasm trap|lan9118: init failed/);
   } finally {
     qemu.stop();
+    await qemu.waitExit(5_000).catch(() => undefined);
   }
 });

@@ -87,11 +87,20 @@ export function onNewAck(p: Pcb, ack: u32, acked: u32, tsEcr: u32, hasTs: bool):
     } else {
       markLostBySack(p);
     }
+  } else if (!cwndLimited(p, acked, mss)) {
+    // RFC 7661 §4.3: a window the application (or the peer's window) did not fill is not
+    // validated, so it does not grow.
   } else if (p.cwnd < p.ssthresh) {
     p.cwnd += min(acked, mss);        // slow start, RFC 5681 §3.1 (byte counting, L = 1 SMSS)
   } else {
     p.cwnd += max(mss * mss / p.cwnd, 1); // congestion avoidance, RFC 5681 eq. (3)
   }
+}
+
+// Was the flight before this ACK using (nearly) all of cwnd? snd_una has already advanced.
+function cwndLimited(p: Pcb, acked: u32, mss: u32): bool {
+  const flightBefore = p.sndNxt - p.sndUna + acked;
+  return flightBefore + 2 * mss >= p.cwnd;
 }
 
 // RFC 6675 IsLost, simplified to "below the highest SACKed byte": those holes are retransmitted.

@@ -425,7 +425,7 @@ function inOrderData(p: Pcb, len: u32): void {
   } else {
     // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: ACK at least every second full-sized segment.
     p.delackSegs++;
-    if (p.delackSegs >= 2) p.flags |= F_ACK_NOW;
+    if (p.delackSegs >= 2 || sysctl(Sysctl.tcp_delayed_ack) == 0) p.flags |= F_ACK_NOW;
     else p.flags |= F_ACK_DELAYED;
   }
   notify(p, EV_READABLE);

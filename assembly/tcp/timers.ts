@@ -3,7 +3,8 @@
 // keepalive, FIN_WAIT_2 timeout, TIME_WAIT (2MSL), linger, SYN-ACK retries, ARP ageing.
 //
 // Deviation from lwIP, on purpose: retransmission deadlines are checked every 250 ms, not 500 ms,
-// so that an RTO as short as tcp_rto_min (200 ms) is honoured with at most one fast tick of delay.
+// so that a short RTO (tcp_rto_min, 300 ms by default: above the delayed-ACK tick so the two do not
+// race) is honoured with at most one fast tick of delay.
 import { MAX_TCP_PCBS, Sysctl, sysctl } from "../config";
 import { deadlineIn, due, nowMs } from "../core/time";
 import { EHOSTUNREACH, ETIMEDOUT } from "../errors";

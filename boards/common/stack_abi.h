@@ -187,7 +187,7 @@
 #define STACK_SYSCTL_icmp_echo_ignore_all 27
 #define STACK_SYSCTL_arp_stale_time 28
 #define STACK_SYSCTL_tcp_orphan_retries 29
-#define STACK_SYSCTL_tcp_delack_ms 30
+#define STACK_SYSCTL_tcp_delayed_ack 30
 #define STACK_SYSCTL_COUNT 31
 #define STACK_SYSCTL_LIST(X) \
   X(tcp_fin_timeout, 0, 60, 1, 86400) \
@@ -210,7 +210,7 @@
   X(tcp_challenge_ack_limit, 17, 1000, 0, 1000000) \
   X(ip_local_port_range_min, 18, 49152, 1024, 65535) \
   X(ip_local_port_range_max, 19, 65535, 1024, 65535) \
-  X(tcp_rto_min_ms, 20, 200, 10, 60000) \
+  X(tcp_rto_min_ms, 20, 300, 10, 60000) \
   X(tcp_rto_max_ms, 21, 120000, 1000, 600000) \
   X(tcp_init_cwnd, 22, 10, 1, 64) \
   X(tcp_slow_start_after_idle, 23, 1, 0, 1) \
@@ -220,7 +220,7 @@
   X(icmp_echo_ignore_all, 27, 0, 0, 1) \
   X(arp_stale_time, 28, 60, 1, 86400) \
   X(tcp_orphan_retries, 29, 0, 0, 50) \
-  X(tcp_delack_ms, 30, 250, 0, 500)
+  X(tcp_delayed_ack, 30, 1, 0, 1)
 
 /* ---- stat counter ids (stats_get) ---- */
 #define STACK_STAT_eth_in 0

@@ -4,10 +4,15 @@
 #include "uart.h"
 #include "lan9118.h"
 #include "selftest.h"
+#include "stack_port.h"
+#include "app.h"
+#include "startup.h"
 
 /* QEMU user networking (slirp): guest 10.0.2.15/24, gateway 10.0.2.2. */
 #define OUR_IP 0x0A00020Fu
 #define GATEWAY_IP 0x0A000202u
+#define NETMASK 0xFFFFFF00u
+#define STATS_EVERY_MS 5000u
 static const uint8_t board_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x93, 0x85 };
 
 static int bring_up_ethernet(void)
@@ -22,6 +27,27 @@ static int bring_up_ethernet(void)
     return 0;
 }
 
+static void print_driver_stats(void)
+{
+    const struct lan9118_stats *s = lan9118_stats();
+    printf("stats: tx %lu rx %lu rx_err %lu tx_busy %lu, C stack high water %lu bytes\n",
+           (unsigned long)s->tx_frames, (unsigned long)s->rx_frames, (unsigned long)s->rx_errors,
+           (unsigned long)s->tx_busy, (unsigned long)startup_stack_used());
+}
+
+static void serve_forever(void) __attribute__((noreturn));
+static void serve_forever(void)
+{
+    uint32_t last_stats = clock_now_ms();
+    for (;;) {
+        (void)app_poll();
+        if (clock_now_ms() - last_stats >= STATS_EVERY_MS) {
+            last_stats = clock_now_ms();
+            print_driver_stats();
+        }
+    }
+}
+
 int main(void)
 {
     uart_init();
@@ -30,9 +56,14 @@ int main(void)
     printf("mps2-an385: boot\n");
     if (bring_up_ethernet() < 0) return 1;
     if (selftest_arp(board_mac, OUR_IP, GATEWAY_IP) < 0) return 1;
-    const struct lan9118_stats *s = lan9118_stats();
-    printf("stats: tx %lu rx %lu rx_err %lu\n", (unsigned long)s->tx_frames,
-           (unsigned long)s->rx_frames, (unsigned long)s->rx_errors);
+    print_driver_stats();
     printf("selftest: PASS\n");
-    return 0;
+    int err = stack_port_init(board_mac, OUR_IP, NETMASK, GATEWAY_IP);
+    if (err != 0) {
+        printf("stack: stack_init failed (%d)\n", err);
+        return 1;
+    }
+    printf("stack: up, linear memory %lu KiB\n", (unsigned long)(stack.w2c_memory.size / 1024u));
+    if (app_start() < 0) return 1;
+    serve_forever();
 }

@@ -4,8 +4,9 @@
 #include <string.h>
 #include "clock.h"
 #include "semihost.h"
+#include "startup.h"
 
-extern uint32_t _data_load, _data_start, _data_end, _bss_start, _bss_end, _stack_top;
+extern uint32_t _data_load, _data_start, _data_end, _bss_start, _bss_end, _stack_bottom, _stack_top;
 extern int main(void);
 
 void reset_handler(void);
@@ -22,9 +23,28 @@ static void copy_data_and_zero_bss(void)
     memset(&_bss_start, 0, (uint32_t)&_bss_end - (uint32_t)&_bss_start);
 }
 
+#define STACK_PAINT 0xa5a5a5a5u
+
+/* Fill the unused part of the C stack so startup_stack_used() can find the high-water mark. */
+static void paint_stack(void)
+{
+    uint32_t *p = &_stack_bottom;
+    uint32_t *sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    while (p < sp - 16) *p++ = STACK_PAINT;
+}
+
+uint32_t startup_stack_used(void)
+{
+    const uint32_t *p = &_stack_bottom;
+    while (*p == STACK_PAINT) p++;
+    return (uint32_t)&_stack_top - (uint32_t)p;
+}
+
 void reset_handler(void)
 {
     copy_data_and_zero_bss();
+    paint_stack();
     semihost_exit(main() == 0 ? 0 : 1);
 }
 

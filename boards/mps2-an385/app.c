@@ -1,0 +1,199 @@
+/* Echo and HTTP servers on the stack's socket API (docs/ABI.md "Sockets", "Events"). Every open
+ * connection is pumped on each pass, so correctness does not depend on which events were seen;
+ * events only tell the console what happened. */
+#include <stdio.h>
+#include <string.h>
+#include "app.h"
+#include "stack_port.h"
+#include "stack_abi.h"
+#include "clock.h"
+
+#define ECHO_PORT 7u
+#define HTTP_PORT 80u
+#define BACKLOG 4u
+#define MAX_CONNS 4u
+#define PENDING_CAP 2048u
+#define HTTP_REQUEST_CAP 512u
+
+enum conn_kind { CONN_FREE, CONN_ECHO, CONN_HTTP };
+
+struct conn {
+    enum conn_kind kind;
+    int32_t handle;
+    uint8_t pending[PENDING_CAP];  /* bytes accepted from the peer, not yet taken by tcp_send */
+    uint32_t pending_len;
+    uint32_t request_len;          /* HTTP: header bytes seen so far */
+    int close_after_flush;
+    uint32_t bytes_in, bytes_out, opened_ms;
+};
+
+static struct conn conns[MAX_CONNS];
+static int32_t echo_listener, http_listener;
+static uint32_t io_ptr, io_size;
+
+#define STATE_NAME(n, v) [v] = #n,
+static const char *const state_names[] = { STACK_STATE_LIST(STATE_NAME) };
+
+static const char *state_name(uint32_t s)
+{
+    return s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "?";
+}
+
+static int32_t open_listener(uint32_t port)
+{
+    int32_t h = (int32_t)Z_stackZ_tcp_socket(&stack);
+    if (h < 0) return h;
+    (void)Z_stackZ_tcp_setsockopt(&stack, (u32)h, STACK_SO_REUSEADDR, 1);
+    int32_t err = (int32_t)Z_stackZ_tcp_bind(&stack, (u32)h, 0, port);
+    if (err == 0) err = (int32_t)Z_stackZ_tcp_listen(&stack, (u32)h, BACKLOG);
+    return err < 0 ? err : h;
+}
+
+int app_start(void)
+{
+    io_ptr = Z_stackZ_io_buffer(&stack);
+    io_size = Z_stackZ_io_buffer_size(&stack);
+    if (io_size > PENDING_CAP) io_size = PENDING_CAP;
+    echo_listener = open_listener(ECHO_PORT);
+    http_listener = open_listener(HTTP_PORT);
+    printf("app: echo on :%u (%ld), http on :%u (%ld), io buffer %lu bytes\n", ECHO_PORT,
+           (long)echo_listener, HTTP_PORT, (long)http_listener, (unsigned long)io_size);
+    return echo_listener < 0 || http_listener < 0 ? -1 : 0;
+}
+
+static struct conn *conn_alloc(int32_t h, enum conn_kind kind)
+{
+    for (uint32_t i = 0; i < MAX_CONNS; i++) {
+        if (conns[i].kind == CONN_FREE) {
+            memset(&conns[i], 0, sizeof conns[i]);
+            conns[i].kind = kind;
+            conns[i].handle = h;
+            conns[i].opened_ms = clock_now_ms();
+            return &conns[i];
+        }
+    }
+    return NULL;
+}
+
+static void accept_all(int32_t listener, enum conn_kind kind)
+{
+    int32_t h;
+    while ((h = (int32_t)Z_stackZ_tcp_accept(&stack, (u32)listener)) > 0) {
+        if (conn_alloc(h, kind) == NULL) {
+            printf("app: no connection slot, aborting handle %ld\n", (long)h);
+            (void)Z_stackZ_tcp_abort(&stack, (u32)h);
+        }
+    }
+}
+
+static void conn_report_and_free(struct conn *c, const char *why)
+{
+    uint32_t ms = clock_now_ms() - c->opened_ms;
+    uint32_t kbps = ms ? (uint32_t)((uint64_t)(c->bytes_in + c->bytes_out) * 8u / ms) : 0;
+    printf("conn: %s handle %ld %s: in %lu out %lu bytes, %lu ms, %lu kbit/s\n",
+           c->kind == CONN_ECHO ? "echo" : "http", (long)c->handle, why,
+           (unsigned long)c->bytes_in, (unsigned long)c->bytes_out, (unsigned long)ms,
+           (unsigned long)kbps);
+    c->kind = CONN_FREE;
+}
+
+static void conn_close(struct conn *c, const char *why)
+{
+    (void)Z_stackZ_tcp_close(&stack, (u32)c->handle);
+    conn_report_and_free(c, why);
+}
+
+/* Hand pending bytes to tcp_send; keep whatever it could not take. */
+static int flush_pending(struct conn *c)
+{
+    while (c->pending_len > 0) {
+        uint32_t n = c->pending_len < io_size ? c->pending_len : io_size;
+        memcpy(stack_mem(io_ptr), c->pending, n);
+        int32_t sent = (int32_t)Z_stackZ_tcp_send(&stack, (u32)c->handle, io_ptr, n);
+        if (sent == STACK_EAGAIN) return 0;
+        if (sent < 0) return sent;
+        memmove(c->pending, c->pending + sent, c->pending_len - (uint32_t)sent);
+        c->pending_len -= (uint32_t)sent;
+        c->bytes_out += (uint32_t)sent;
+    }
+    return 0;
+}
+
+static void http_build_response(struct conn *c)
+{
+    char body[256];
+    int blen = snprintf(body, sizeof body,
+        "<html><body><h1>asnet on mps2-an385</h1><p>Cortex-M3, LAN9118, uptime %lu ms, "
+        "tcp in %ld out %ld</p></body></html>\n", (unsigned long)clock_now_ms(),
+        (long)Z_stackZ_stats_get(&stack, STACK_STAT_tcp_in), (long)Z_stackZ_stats_get(&stack, STACK_STAT_tcp_out));
+    int n = snprintf((char *)c->pending, PENDING_CAP,
+        "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+        blen, body);
+    c->pending_len = (uint32_t)n;
+    c->close_after_flush = 1;
+}
+
+/* Echo (RFC 862): whatever arrives goes back. HTTP: answer once the header ends, then close. */
+static void consume(struct conn *c, const uint8_t *data, uint32_t n)
+{
+    c->bytes_in += n;
+    if (c->kind == CONN_ECHO) {
+        memcpy(c->pending + c->pending_len, data, n);
+        c->pending_len += n;
+        return;
+    }
+    static const char end[] = "\r\n\r\n";
+    for (uint32_t i = 0; i < n && !c->close_after_flush; i++) {
+        c->request_len = data[i] == (uint8_t)end[c->request_len % 4] ? c->request_len + 1
+                       : (data[i] == '\r' ? 1 : 0);
+        if (c->request_len == 4) http_build_response(c);
+    }
+}
+
+static void pump(struct conn *c)
+{
+    if (flush_pending(c) < 0) { conn_close(c, "send failed"); return; }
+    if (c->close_after_flush) {
+        if (c->pending_len == 0) conn_close(c, "served");
+        return;
+    }
+    while (c->pending_len == 0) {
+        int32_t got = (int32_t)Z_stackZ_tcp_recv(&stack, (u32)c->handle, io_ptr, io_size);
+        if (got == STACK_EAGAIN) return;
+        if (got == 0) { conn_close(c, "peer closed"); return; }
+        if (got < 0) { conn_close(c, "error"); return; }
+        consume(c, stack_mem(io_ptr), (uint32_t)got);
+        if (flush_pending(c) < 0) { conn_close(c, "send failed"); return; }
+        if (c->close_after_flush) return;
+    }
+}
+
+static void print_state_changes(void)
+{
+    int32_t t;
+    while ((t = (int32_t)Z_stackZ_trace_poll(&stack)) != -1) {
+        uint32_t slot = (uint32_t)t & 0xffu, from = ((uint32_t)t >> 8) & 0xffu, to = ((uint32_t)t >> 16) & 0xffu;
+        printf("tcp: pcb %lu %s -> %s\n", (unsigned long)slot, state_name(from), state_name(to));
+    }
+}
+
+static void drain_events(void)
+{
+    while (Z_stackZ_ev_poll(&stack) != 0) {
+    }
+}
+
+uint32_t app_poll(void)
+{
+    stack_port_poll_input();
+    uint32_t next = Z_stackZ_timers_run(&stack);
+    drain_events();
+    accept_all(echo_listener, CONN_ECHO);
+    accept_all(http_listener, CONN_HTTP);
+    for (uint32_t i = 0; i < MAX_CONNS; i++) {
+        if (conns[i].kind != CONN_FREE) pump(&conns[i]);
+    }
+    drain_events();
+    print_state_changes();
+    return next;
+}
