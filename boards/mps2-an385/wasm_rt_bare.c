@@ -103,7 +103,7 @@ void wasm_rt_free_memory(wasm_rt_memory_t *m)
     memory_in_use = false;
 }
 
-/* The stack uses no tables of its own beyond what wasm2c allocates statically; refuse growth. */
+/* The stack module declares no tables (AssemblyScript without indirect calls); refuse any. */
 void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *t, uint32_t elements, uint32_t max)
 {
     (void)t; (void)elements; (void)max;
