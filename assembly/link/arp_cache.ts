@@ -61,15 +61,25 @@ function dropEntry(i: i32): void {
   entries.free(i);
 }
 
-// Takes a free entry, evicting the least recently updated one when the cache is full.
+// The entry to evict: the oldest unresolved one if any (a flood of spoofed sources creates only
+// those, so it cannot push out hosts we actually talk to), else the least recently updated.
+function victim(): i32 {
+  let best = -1;
+  for (let pass = 0; pass < 2 && best < 0; pass++) {
+    for (let j = 0; j < MAX_ARP_ENTRIES; j++) {
+      const e = entry(j);
+      if (pass == 0 && e.state != PENDING) continue;
+      if (best < 0 || <i32>(e.updated - entry(best).updated) < 0) best = j;
+    }
+  }
+  return best;
+}
+
+// Takes a free entry, evicting one (see victim) when the cache is full.
 function newEntry(ip: u32): i32 {
   let i = entries.alloc();
   if (i < 0) {
-    let oldest = 0;
-    for (let j = 1; j < MAX_ARP_ENTRIES; j++) {
-      if (<i32>(entry(j).updated - entry(oldest).updated) < 0) oldest = j;
-    }
-    dropEntry(oldest);
+    dropEntry(victim());
     i = entries.alloc();
   }
   const e = entry(i);

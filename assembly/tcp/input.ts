@@ -217,8 +217,14 @@ function timeWaitInput(p: Pcb): void {
   }
   if ((segFlags & FIN) != 0 && segSeq + segLen + 1 == p.rcvNxt) {
     restartTimeWait(p);                                    // retransmitted FIN: re-ACK, restart 2MSL
+    sendAck(p);
+    return;
   }
-  if (segFlags & ACK) sendAck(p);
+  // A pure ACK at rcv_nxt is acceptable and needs no answer: answering it would start an endless
+  // ACK exchange with a peer that is in TIME_WAIT too (after a simultaneous close). Anything else
+  // is unacceptable here and gets a (rate-limited) ACK, RFC 9293 §3.10.7.4.
+  if (segSeq == p.rcvNxt && segLen == 0 && (segFlags & FIN) == 0) return;
+  rateLimitedAck(p);
 }
 
 // ---- synchronized states ----
@@ -250,6 +256,16 @@ function challengeAck(p: Pcb): void {
   sendAck(p);
 }
 
+// The ACK owed for an unacceptable segment (RFC 9293 §3.10.7.4, RFC 7323 §5.3) shares the
+// challenge-ACK budget: two stacks that each find the other's segments unacceptable must not
+// ping-pong ACKs without bound (Linux rate-limits these too, tcp_invalid_ratelimit).
+function rateLimitedAck(p: Pcb): void {
+  if (nowMs - challengeWindowStart >= 1000) { challengeWindowStart = nowMs; challengeCount = 0; }
+  if (challengeCount >= sysctl(Sysctl.tcp_challenge_ack_limit)) { count(Stat.challenge_ack_limited); return; }
+  challengeCount++;
+  sendAck(p);
+}
+
 function resetReceived(p: Pcb): void {
   count(Stat.tcp_rst_in);
   const s = p.state;
@@ -266,12 +282,12 @@ function synchronizedInput(p: Pcb): void {
   if ((p.flags & F_TS) != 0 && opts.hasTs && !isRst && seqLt(opts.tsVal, p.tsRecent) &&
       nowMs - prevRecv < PAWS_IDLE_MS) {
     count(Stat.paws_reject);
-    sendAck(p);
+    rateLimitedAck(p);
     return;
   }
   if (!acceptable(p)) {
     count(Stat.window_drop);
-    if (!isRst) sendAck(p);
+    if (!isRst) rateLimitedAck(p);
     return;
   }
   if (isRst) {

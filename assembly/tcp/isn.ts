@@ -78,7 +78,9 @@ export function checkCookie(rip: u32, rport: u32, lport: u32, peerIsn: u32, cook
 // Our timestamp value in a cookie SYN-ACK: the clock with its low bits replaced by the options.
 export function cookieTsVal(wscale: i32, sackOk: bool): u32 {
   const ws: u32 = wscale < 0 ? NO_WSCALE : <u32>wscale;
-  return (nowMs & ~TS_OPT_MASK) | ws | (sackOk ? 16 : 0);
+  // One period below the clock, so that our later timestamps (the clock itself) are never older
+  // than this one: otherwise the peer's PAWS check would reject them (RFC 7323 §5).
+  return ((nowMs - TS_OPT_MASK - 1) & ~TS_OPT_MASK) | ws | (sackOk ? 16 : 0);
 }
 
 export function cookieTsWscale(tsEcr: u32): i32 {
