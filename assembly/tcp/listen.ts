@@ -168,9 +168,9 @@ export function synQueueCount(): i32 {
 
 // SYN-ACK straight from listener state (no PCB exists yet). Window unscaled (RFC 7323 §2.2).
 function sendSynAck(rip: u32, rport: u32, lport: u32, iss: u32, ack: u32, peerWscale: i32, sackOk: bool,
-                    tsOk: bool, tsVal: u32, tsEcr: u32, rcvLimit: u32): void {
+                    tsOk: bool, tsVal: u32, tsEcr: u32, rcvLimit: u32, userMss: u32): void {
   const t = TX_L4;
-  let o = emitMss(t + <usize>TCP_HLEN, OUR_MSS);
+  let o = emitMss(t + <usize>TCP_HLEN, userMss != 0 ? min(userMss, OUR_MSS) : OUR_MSS);
   if (peerWscale >= 0) o = emitWscale(o, ourWscale());
   if (sackOk) o = emitSackPerm(o);
   if (tsOk) o = emitTimestamps(o, tsVal, tsEcr);
@@ -184,7 +184,7 @@ function sendSynAck(rip: u32, rport: u32, lport: u32, iss: u32, ack: u32, peerWs
 function resendSynAck(i: i32): void {
   const e = synAt(i);
   const l = listenerAt(<i32>e.listener);
-  sendSynAck(e.rip, e.rport, l.port, e.iss, e.irs + 1, e.peerWscale, e.sackOk != 0, e.tsOk != 0, nowMs, e.tsRecent, l.rcvLimit);
+  sendSynAck(e.rip, e.rport, l.port, e.iss, e.irs + 1, e.peerWscale, e.sackOk != 0, e.tsOk != 0, nowMs, e.tsRecent, l.rcvLimit, l.userMss);
 }
 
 function wantedOptions(): void {
@@ -199,7 +199,7 @@ function answerWithCookie(li: i32, rip: u32, rport: u32, seq: u32): void {
   const cookie = makeCookie(rip, rport, l.port, seq, mssIndexFor(peerMss));
   const tsVal = cookieTsVal(opts.wscale, opts.sackOk);
   count(Stat.syncookies_sent);
-  sendSynAck(rip, rport, l.port, cookie, seq + 1, opts.wscale, opts.sackOk, opts.hasTs, tsVal, opts.tsVal, l.rcvLimit);
+  sendSynAck(rip, rport, l.port, cookie, seq + 1, opts.wscale, opts.sackOk, opts.hasTs, tsVal, opts.tsVal, l.rcvLimit, l.userMss);
 }
 
 function onSyn(li: i32, rip: u32, rport: u32, seq: u32): void {

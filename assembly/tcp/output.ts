@@ -87,7 +87,8 @@ export function windowUpdateWorthIt(p: Pcb): bool {
 // ---- options ----
 
 function writeSynOptions(p: Pcb, o: usize): usize {
-  o = emitMss(o, OUR_MSS);
+  // TCP_MAXSEG (p.mss before the handshake) caps what we announce too, as on Linux.
+  o = emitMss(o, p.mss != 0 ? min(<u32>p.mss, OUR_MSS) : OUR_MSS);
   if (p.flags & F_WSCALE) o = emitWscale(o, p.wsRcv);
   if (p.flags & F_SACK) o = emitSackPerm(o);
   if (p.flags & F_TS) o = emitTimestamps(o, nowMs, p.tsRecent);

@@ -60,6 +60,30 @@ function trackSeq(wire: Wire, seen: { a: EndSeen; b: EndSeen }): void {
   });
 }
 
+/**
+ * Re-opens the target connection if the fuzz legitimately killed it (an RST with the exact
+ * sequence number is accepted, RFC 5961 §3.2), so later segments keep hitting an ESTABLISHED
+ * connection. Returns true if it had to.
+ */
+export function reviveTarget(t: Target): boolean {
+  const [ca, cb] = t.conn;
+  if (t.a.state(ca) === 4 && t.b.state(cb) === 4) return false;
+  t.a.abort(ca); t.b.abort(cb);
+  t.sim.run({ for: 10, maxSteps: 100_000 });
+  const na = connectFrom(t.a, TARGET_CLIENT_PORT, LISTEN_PORT);
+  t.sim.run({ for: 200, maxSteps: 100_000 });
+  let nb = t.b.accept(t.listener);
+  // The listener may hold fuzz-made connections in its queue first; take them until ours comes.
+  for (let i = 0; i < 16 && nb > 0; i++) {
+    const p = t.b.peer(nb);
+    if (typeof p !== 'number' && p.remotePort === TARGET_CLIENT_PORT) break;
+    t.b.abort(nb);
+    nb = t.b.accept(t.listener);
+  }
+  t.conn = [na, nb];
+  return true;
+}
+
 /** Builds the pair and opens both connections (virtual time only). */
 export function makeTarget(seed: number): Target {
   const sim = new Sim({ seed });

@@ -4,7 +4,9 @@
 #include "eth_shim.h"
 #include <stdatomic.h>
 #include <string.h>
+#include <stdlib.h>
 #include "driver/gpio.h"
+#include "esp_check.h"
 #include "esp_eth.h"
 #include "esp_event.h"
 #include "esp_idf_version.h"

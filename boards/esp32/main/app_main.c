@@ -1,0 +1,135 @@
+/* Firmware entry: one FreeRTOS task owns the wasm runtime and runs the main loop (frames in,
+ * timers, services, console); the esp_eth RX task only fills the frame queue and wakes it. */
+#include <stdio.h>
+#include <string.h>
+#include "bootloader_random.h"
+#include "esp_event.h"
+#include "esp_heap_caps.h"
+#include "esp_log.h"
+#include "esp_random.h"
+#include "esp_timer.h"
+#include "freertos/FreeRTOS.h"
+#include "freertos/task.h"
+#include "sdkconfig.h"
+#include "board_imports.h"
+#include "console_view.h"
+#include "eth_shim.h"
+#include "frame_queue.h"
+#include "ip_config.h"
+#include "services.h"
+#include "stack_abi.h"
+#include "stack_rt.h"
+
+#define RUNTIME_TASK_STACK 10240
+#define RUNTIME_TASK_PRIO 5
+
+#if CONFIG_ASNET_RUNTIME_WAMR_AOT
+extern const uint8_t module_start[] asm("_binary_stack_aot_start");
+extern const uint8_t module_end[] asm("_binary_stack_aot_end");
+#else
+extern const uint8_t module_start[] asm("_binary_stack_wasm_start");
+extern const uint8_t module_end[] asm("_binary_stack_wasm_end");
+#endif
+
+static const char *TAG = "asnet";
+static struct frame_queue rx_frames;
+
+uint32_t board_now_ms(void) { return (uint32_t)(esp_timer_get_time() / 1000); }
+uint32_t board_random(void) { return esp_random(); }
+void board_netif_output(const uint8_t *frame, uint32_t len) { eth_shim_output(frame, len); }
+
+static void log_line(const char *line) { ESP_LOGI(TAG, "%s", line); }
+
+static void log_heap(const char *when) {
+  ESP_LOGI(TAG, "heap %s: free %u, largest block %u", when,
+           (unsigned)heap_caps_get_free_size(MALLOC_CAP_8BIT),
+           (unsigned)heap_caps_get_largest_free_block(MALLOC_CAP_8BIT));
+}
+
+/* stack_init with the menuconfig addresses. The ISN and cookie secrets are drawn from esp_random
+ * during this call, so the SAR-ADC entropy source is on for it (Wi-Fi/BT, the usual source, is
+ * off): see ESP-IDF "Random Number Generation". */
+static int stack_configure(void) {
+  uint8_t mac[6];
+  uint32_t ip, mask, gw;
+  if (ip_config_parse(CONFIG_ASNET_IP_ADDR, &ip) || ip_config_parse(CONFIG_ASNET_NETMASK, &mask) ||
+      ip_config_parse(CONFIG_ASNET_GATEWAY, &gw)) {
+    ESP_LOGE(TAG, "bad static IP settings in menuconfig");
+    return -1;
+  }
+  eth_shim_mac(mac);
+  bootloader_random_enable();
+  const uint32_t args[5] = {ip_config_mac_hi(mac), ip_config_mac_lo(mac), ip, mask, gw};
+  int32_t rc = stack_rt_call(STACK_RT_stack_init, args, 5);
+  bootloader_random_disable();
+  ESP_LOGI(TAG, "stack_init %s mac %02x:%02x:%02x:%02x:%02x:%02x -> %d", CONFIG_ASNET_IP_ADDR,
+           mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], (int)rc);
+  return rc;
+}
+
+/* Copy every queued frame into the stack's rx_buffer and process it. */
+static void deliver_frames(uint32_t rx_buffer) {
+  uint32_t len;
+  const uint8_t *frame;
+  while ((frame = frame_queue_peek(&rx_frames, &len)) != NULL) {
+    uint8_t *dst = stack_rt_mem(rx_buffer, len);
+    if (dst && len >= 14) {
+      memcpy(dst, frame, len);
+      stack_rt_call1(STACK_RT_netif_input, len);
+    }
+    frame_queue_pop(&rx_frames);
+    services_poll();
+  }
+}
+
+static void follow_link(int *last) {
+  int up = eth_shim_link_up();
+  if (up == *last) return;
+  *last = up;
+  stack_rt_call1(STACK_RT_netif_set_link, (uint32_t)up);
+  ESP_LOGI(TAG, "link %s", up ? "up" : "down");
+}
+
+static void main_loop(void) {
+  uint32_t rx_buffer = (uint32_t)stack_rt_call0(STACK_RT_rx_buffer);
+  uint32_t next_netstat = board_now_ms() + CONFIG_ASNET_NETSTAT_PERIOD_S * 1000u;
+  int link = -1;
+  for (;;) {
+    follow_link(&link);
+    deliver_frames(rx_buffer);
+    int32_t wait_ms = stack_rt_call0(STACK_RT_timers_run);
+    services_poll();
+    console_print_transitions(log_line);
+    if (CONFIG_ASNET_NETSTAT_PERIOD_S && (int32_t)(board_now_ms() - next_netstat) >= 0) {
+      console_print_netstat(log_line);
+      next_netstat += CONFIG_ASNET_NETSTAT_PERIOD_S * 1000u;
+    }
+    if (wait_ms < 1 || wait_ms > 250) wait_ms = wait_ms < 1 ? 1 : 250;
+    ulTaskNotifyTake(pdTRUE, pdMS_TO_TICKS(wait_ms)); /* a frame or link change wakes us early */
+  }
+}
+
+static void runtime_task(void *arg) {
+  (void)arg;
+  char err[128];
+  frame_queue_init(&rx_frames);
+  log_heap("before runtime");
+  if (stack_rt_init(module_start, (uint32_t)(module_end - module_start), err, sizeof err)) {
+    ESP_LOGE(TAG, "runtime: %s", err);
+    vTaskDelete(NULL);
+  }
+  log_heap("after instantiate");
+  ESP_ERROR_CHECK(eth_shim_start(&rx_frames, xTaskGetCurrentTaskHandle()));
+  if (stack_configure() < 0 ||
+      services_start(CONFIG_ASNET_ECHO_PORT, CONFIG_ASNET_HTTP_PORT) < 0) {
+    ESP_LOGE(TAG, "stack set-up failed");
+    vTaskDelete(NULL);
+  }
+  ESP_LOGI(TAG, "echo on port %d, http on port %d", CONFIG_ASNET_ECHO_PORT, CONFIG_ASNET_HTTP_PORT);
+  main_loop();
+}
+
+void app_main(void) {
+  ESP_ERROR_CHECK(esp_event_loop_create_default());
+  xTaskCreate(runtime_task, "asnet", RUNTIME_TASK_STACK, NULL, RUNTIME_TASK_PRIO, NULL);
+}
