@@ -208,7 +208,7 @@ test('every Kconfig board preset sets every EMAC pin symbol', () => {
     const lines = blocks.get(sym);
     assert.ok(lines, `symbol ${sym} missing`);
     for (const preset of PRESETS) {
-      const hits = lines.filter((l) => new RegExp(`^default \\S+ if ${preset}$`).test(l));
+      const hits: string[] = lines.filter((l) => new RegExp(`^default \\S+ if ${preset}$`).test(l));
       assert.equal(hits.length, 1, `${sym} must have exactly one default for ${preset}`);
     }
   }

@@ -64,6 +64,9 @@ export function tcpInput(src: u32, dst: u32, seg: usize, len: i32): void {
   segData = seg + <usize>hlen;
   segLen = <u32>(len - hlen);
   parseOptions(seg + <usize>TCP_HLEN, seg + <usize>hlen);
+  // RFC 9293 §3.1 (MUST-7): an illegal option length must be handled; we drop the segment
+  // rather than act on a header we could not read to its end.
+  if (opts.malformed) { count(Stat.tcp_hdr_err); return; }
   if ((segFlags & (SYN | RST)) == (SYN | RST) || (segFlags & (SYN | FIN)) == (SYN | FIN)) {
     count(Stat.tcp_hdr_err);                 // never valid together; dropped without a reply
     return;
@@ -287,7 +290,9 @@ function synchronizedInput(p: Pcb): void {
   }
   if (!acceptable(p)) {
     count(Stat.window_drop);
-    if (!isRst) rateLimitedAck(p);
+    if (isRst) return;
+    if (segFlags & SYN) challengeAck(p);           // RFC 5961 §4.2: any SYN, whatever its seq
+    else rateLimitedAck(p);
     return;
   }
   if (isRst) {

@@ -51,7 +51,7 @@ function tcpOffset(b: Uint8Array): number {
 }
 
 /** One of the mutations listed in the issue, applied in place (or returning a resized copy). */
-function mutateOnce(rng: Rng, b: Uint8Array): Uint8Array {
+function mutateOnce(rng: Rng, b: Uint8Array<ArrayBufferLike>): Uint8Array<ArrayBufferLike> {
   switch (rng.below(7)) {
     case 0: { const n = 1 + rng.below(8); for (let i = 0; i < n; i++) { const p = rng.below(b.length); b[p] ^= 1 << rng.below(8); } return b; }
     case 1: return b.slice(0, Math.max(14, rng.below(b.length)));                          // truncation
@@ -71,7 +71,7 @@ function mutateOnce(rng: Rng, b: Uint8Array): Uint8Array {
 
 export function mutateFrame(rng: Rng, corpus: readonly Captured[]): Generated {
   const src = corpus[rng.below(corpus.length)];
-  let b = src.frame.slice();
+  let b: Uint8Array<ArrayBufferLike> = src.frame.slice();
   const n = 1 + rng.below(3);
   for (let i = 0; i < n; i++) b = mutateOnce(rng, b);
   if (rng.chance(0.5)) fixChecksums(b);

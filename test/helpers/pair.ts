@@ -7,6 +7,7 @@ import type { Stack } from '../../host/stack.ts';
 import type { Impairments, Wire } from '../../host/wire.ts';
 import { EV_READABLE, EV_WRITABLE, EV_CONNECTED, EV_ACCEPT, EV_ERROR, EAGAIN } from '../../host/abi.ts';
 import { withPcap } from '../../host/pcap.ts';
+import type { SysctlName } from '../../host/abi.ts';
 
 export type PairOptions = {
   seed: number;
@@ -14,7 +15,7 @@ export type PairOptions = {
   bidir?: boolean;
   impair?: Partial<Impairments>;
   maxVirtualMs?: number;
-  sysctls?: Record<string, number>;
+  sysctls?: Partial<Record<SysctlName, number>>;
   rcvbuf?: number;
   readChunk?: number;            // bytes the reader takes per READABLE (slow reader when small)
   pcapName?: string;
@@ -77,7 +78,7 @@ export function runPair(o: PairOptions): PairResult {
   const sim = new Sim({ seed: o.seed });
   const a = sim.addStack({ name: 'A', mac: '02:00:00:00:00:01', ip: '192.0.2.1' });
   const b = sim.addStack({ name: 'B', mac: '02:00:00:00:00:02', ip: '192.0.2.2' });
-  for (const [k, v] of Object.entries(o.sysctls ?? {})) { a.setSysctl(k, v); b.setSysctl(k, v); }
+  for (const [k, v] of Object.entries(o.sysctls ?? {}) as [SysctlName, number][]) { a.setSysctl(k, v); b.setSysctl(k, v); }
   const wire = sim.connect([a, b], { seed: o.seed + 1, impair: o.impair });
   const A = newEnd(a, o.bytes, o.seed * 2 + 1);
   const B = newEnd(b, o.bidir ? o.bytes : 0, o.seed * 2 + 2);
