@@ -14,6 +14,9 @@ export const MAX_BLOCKS: i32 = 96;         // 96 KiB of socket buffers
 export const MAX_ARP_ENTRIES: i32 = 8;
 export const ARP_PENDING_BUFFERS: i32 = 2; // frames parked while ARP resolves (one per entry at most)
 export const MAX_RANGES: i32 = 64;         // out-of-order / SACK scoreboard ranges shared by all PCBs
+export const MAX_UDP_PCBS: i32 = 4;       // UDP sockets (DHCP and DNS use none)
+export const MAX_DNS_QUERIES: i32 = 2;    // DNS queries in flight
+export const MAX_DNS_CACHE: i32 = 4;      // cached A records
 export const IO_BUFFER_SIZE: i32 = 16384;  // host <-> stack data staging area
 export const MTU: i32 = 1500;
 export const FRAME_MAX: i32 = 1536;
@@ -51,21 +54,22 @@ export const enum Sysctl {
   arp_stale_time = 28,        // s, ARP entry lifetime
   tcp_orphan_retries = 29,    // retransmissions of an orphan's FIN before giving up (0 = tcp_retries2)
   tcp_delayed_ack = 30,       // 1: ACK every 2nd segment or on the next fast tick (RFC 1122 §4.2.3.2); 0: ACK each segment
-  COUNT = 31,
+  udp_rmem_default = 31,      // bytes of queued datagrams (with 8 bytes of header each) per UDP socket
+  COUNT = 32,
 }
 
 // Defaults, minimums and maximums, indexed by Sysctl id.
 const DEFAULTS: StaticArray<i32> = [
   60, 16, 5, 6, 7200, 75, 9, 15, 1, 4096, 0, MAX_TCP_PCBS, 2, 30, 1, 1, 1, 1000,
-  49152, 65535, 300, 120000, 10, 1, 8192, 8192, 64, 0, 60, 0, 1,
+  49152, 65535, 300, 120000, 10, 1, 8192, 8192, 64, 0, 60, 0, 1, 4096,
 ];
 const MINS: StaticArray<i32> = [
   1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0,
-  1024, 1024, 10, 1000, 1, 0, 1024, 1024, 1, 0, 1, 0, 0,
+  1024, 1024, 10, 1000, 1, 0, 1024, 1024, 1, 0, 1, 0, 0, 256,
 ];
 const MAXS: StaticArray<i32> = [
   86400, 65535, 20, 20, 86400, 86400, 127, 50, 2, 65535, 1, 65535, 2, 3600, 1, 1, 1, 1000000,
-  65535, 65535, 60000, 600000, 64, 1, 65535, 65535, 255, 1, 86400, 50, 1,
+  65535, 65535, 60000, 600000, 64, 1, 65535, 65535, 255, 1, 86400, 50, 1, 65535,
 ];
 
 const values: usize = memory.data(Sysctl.COUNT * 4);

@@ -3,12 +3,16 @@
 // and boards/common/stack_abi.h.
 export const OK: i32 = 0;
 export const EPERM: i32 = -1;
+export const ENOENT: i32 = -2;      // DNS: the name does not exist (NXDOMAIN)
+export const EIO: i32 = -5;         // DNS: the server failed (SERVFAIL, REFUSED, ...)
 export const EBADF: i32 = -9;
 export const EAGAIN: i32 = -11;
 export const EFAULT: i32 = -14;
 export const EINVAL: i32 = -22;
 export const EMFILE: i32 = -24;
 export const EPIPE: i32 = -32;
+export const ENODATA: i32 = -61;    // DNS: the name exists but has no A record
+export const EDESTADDRREQ: i32 = -89;
 export const EMSGSIZE: i32 = -90;
 export const ENOPROTOOPT: i32 = -92;
 export const EOPNOTSUPP: i32 = -95;

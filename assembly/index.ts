@@ -10,8 +10,8 @@ import { ethernetInput } from "./link/ethernet_input";
 import { arpPool, arpReset } from "./link/arp_cache";
 import { netifConfigure, netifSetAddr, netifSetLink } from "./link/netif";
 import { ipReset } from "./ip/ip4";
-import { Stat, statGet, statsReset } from "./stats";
-import { POOL_ARP, POOL_BLOCKS, POOL_LISTEN_PCBS, POOL_RANGES, POOL_SOCKETS, POOL_SYN_QUEUE, POOL_TCP_PCBS } from "./api/constants";
+import { Stat, count, statGet, statsReset } from "./stats";
+import { POOL_ARP, POOL_BLOCKS, POOL_LISTEN_PCBS, POOL_RANGES, POOL_SOCKETS, POOL_SYN_QUEUE, POOL_TCP_PCBS, POOL_UDP_PCBS } from "./api/constants";
 import { Socket, evPoll, sockets, socketsReset } from "./api/sockets";
 import { tracePoll, traceReset } from "./api/trace";
 import { netstatCount, netstatRow } from "./api/netstat";
@@ -26,6 +26,13 @@ import { rangeSize, ranges } from "./tcp/ranges";
 import { isnInit } from "./tcp/isn";
 import { tcpFastTimer, tcpSlowTimer } from "./tcp/timers";
 import { abortInfo } from "./core/abort";
+import { udpPcbs, udpReset } from "./udp/udp";
+import { udpBind, udpClose, udpConnect, udpRecvfrom, udpSendto, udpSocket } from "./api/udp_api";
+import { dhcpReset, dhcpTimer } from "./dhcp/client";
+import { dnsReset, dnsTimer } from "./dns/resolver";
+import {
+  dhcpInfoCall, dhcpStartCall, dhcpStopCall, dnsCancelCall, dnsQueryCall, dnsResultCall, dnsSetServerCall,
+} from "./api/netconf_api";
 
 const FAST_MS: u32 = 250;
 const SLOW_MS: u32 = 500;
@@ -46,6 +53,9 @@ export function stack_init(mac_hi: u32, mac_lo: u32, ip: u32, netmask: u32, gw: 
   socketsReset();
   arpReset();
   ipReset();
+  udpReset();
+  dhcpReset();
+  dnsReset();
   traceReset();
   isnInit();
   netifConfigure(mac_hi, mac_lo, ip, netmask, gw);
@@ -73,7 +83,7 @@ export function io_buffer_size(): i32 { return IO_BUFFER_SIZE; }
 
 export function netif_input(len: i32): i32 {
   if (!initialized) return EPERM;
-  if (len < ETH_HLEN || len > FRAME_MAX) { statGet(Stat.rx_malformed); return EMSGSIZE; }
+  if (len < ETH_HLEN || len > FRAME_MAX) { count(Stat.rx_malformed); return EMSGSIZE; }
   refreshNow();
   ethernetInput(rxFrame, len);
   return OK;
@@ -91,8 +101,15 @@ export function tcp_fasttmr(): i32 {
 export function tcp_slowtmr(): i32 {
   if (!initialized) return EPERM;
   refreshNow();
-  tcpSlowTimer();
+  slowTick();
   return OK;
+}
+
+// The 500 ms tick: TCP (and ARP), then the DHCP client and the DNS resolver.
+function slowTick(): void {
+  tcpSlowTimer();
+  dhcpTimer();
+  dnsTimer();
 }
 
 // Runs the timers due by now; a host that fell far behind (slept) catches up without a storm of
@@ -103,7 +120,7 @@ export function timers_run(): i32 {
   if (nowMs - lastFast > 8 * FAST_MS) lastFast = nowMs - FAST_MS;
   if (nowMs - lastSlow > 8 * SLOW_MS) lastSlow = nowMs - SLOW_MS;
   while (nowMs - lastFast >= FAST_MS) { lastFast += FAST_MS; tcpFastTimer(); }
-  while (nowMs - lastSlow >= SLOW_MS) { lastSlow += SLOW_MS; tcpSlowTimer(); }
+  while (nowMs - lastSlow >= SLOW_MS) { lastSlow += SLOW_MS; slowTick(); }
   return <i32>min(FAST_MS - (nowMs - lastFast), SLOW_MS - (nowMs - lastSlow));
 }
 
@@ -127,6 +144,25 @@ export function tcp_getsockopt(h: i32, opt: i32): i32 { return enter() ? tcpGets
 export function tcp_state(h: i32): i32 { return enter() ? tcpState(h) : EPERM; }
 export function tcp_info(h: i32, ptr: u32): i32 { return enter() ? tcpInfo(h, ptr) : EPERM; }
 export function tcp_peer(h: i32, ptr: u32): i32 { return enter() ? tcpPeer(h, ptr) : EPERM; }
+
+// ---- UDP (RFC 768) ----
+
+export function udp_socket(): i32 { return enter() ? udpSocket() : EPERM; }
+export function udp_bind(h: i32, ip: u32, port: u32): i32 { return enter() ? udpBind(h, ip, port) : EPERM; }
+export function udp_connect(h: i32, ip: u32, port: u32): i32 { return enter() ? udpConnect(h, ip, port) : EPERM; }
+export function udp_sendto(h: i32, ptr: u32, len: i32, ip: u32, port: u32): i32 { return enter() ? udpSendto(h, ptr, len, ip, port) : EPERM; }
+export function udp_recvfrom(h: i32, ptr: u32, len: i32, from: u32): i32 { return enter() ? udpRecvfrom(h, ptr, len, from) : EPERM; }
+export function udp_close(h: i32): i32 { return enter() ? udpClose(h) : EPERM; }
+
+// ---- DHCP client (RFC 2131) and DNS resolver (RFC 1035) ----
+
+export function dhcp_start(): i32 { return enter() ? dhcpStartCall() : EPERM; }
+export function dhcp_stop(h: i32): i32 { return enter() ? dhcpStopCall(h) : EPERM; }
+export function dhcp_info(h: i32, ptr: u32): i32 { return enter() ? dhcpInfoCall(h, ptr) : EPERM; }
+export function dns_set_server(ip: u32): i32 { return enter() ? dnsSetServerCall(ip) : EPERM; }
+export function dns_query(ptr: u32, len: i32): i32 { return enter() ? dnsQueryCall(ptr, len) : EPERM; }
+export function dns_result(h: i32, ptr: u32): i32 { return enter() ? dnsResultCall(h, ptr) : EPERM; }
+export function dns_cancel(h: i32): i32 { return enter() ? dnsCancelCall(h) : EPERM; }
 
 // ---- events and trace ----
 
@@ -162,6 +198,7 @@ export function pool_stats(pool: i32, ptr: u32): i32 {
   else if (pool == POOL_BLOCKS) blocks.writeStats(ptr);
   else if (pool == POOL_ARP) arpPool().writeStats(ptr);
   else if (pool == POOL_RANGES) ranges.writeStats(ptr);
+  else if (pool == POOL_UDP_PCBS) udpPcbs.writeStats(ptr);
   else return EINVAL;
   return OK;
 }

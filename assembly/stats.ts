@@ -16,6 +16,9 @@ export const enum Stat {
   keepalive_probes, keepalive_timeouts, fin_wait2_timeouts,
   pool_fail_pcb, pool_fail_block, pool_fail_socket,
   trace_lost, rx_malformed,
+  udp_in, udp_out, udp_hdr_err, udp_csum_err, udp_no_port, udp_rcvbuf_drop,
+  dhcp_in, dhcp_out, dhcp_bound, dhcp_renewed, dhcp_nak, dhcp_expired, dhcp_conflicts,
+  dns_queries, dns_cache_hits, dns_timeouts, dns_bad_reply,
   COUNT,
 }
 

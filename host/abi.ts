@@ -4,12 +4,16 @@
 // ---- error codes (negative errno) ----
 export const OK = 0;
 export const EPERM = -1;
+export const ENOENT = -2;
+export const EIO = -5;
 export const EBADF = -9;
 export const EAGAIN = -11;
 export const EFAULT = -14;
 export const EINVAL = -22;
 export const EMFILE = -24;
 export const EPIPE = -32;
+export const ENODATA = -61;
+export const EDESTADDRREQ = -89;
 export const EMSGSIZE = -90;
 export const ENOPROTOOPT = -92;
 export const EOPNOTSUPP = -95;
@@ -29,12 +33,16 @@ export const EINPROGRESS = -115;
 export const ERRORS = {
   OK: 0,
   EPERM: -1,
+  ENOENT: -2,
+  EIO: -5,
   EBADF: -9,
   EAGAIN: -11,
   EFAULT: -14,
   EINVAL: -22,
   EMFILE: -24,
   EPIPE: -32,
+  ENODATA: -61,
+  EDESTADDRREQ: -89,
   EMSGSIZE: -90,
   ENOPROTOOPT: -92,
   EOPNOTSUPP: -95,
@@ -150,6 +158,7 @@ export const POOL_SYN_QUEUE = 3;
 export const POOL_BLOCKS = 4;
 export const POOL_ARP = 5;
 export const POOL_RANGES = 6;
+export const POOL_UDP_PCBS = 7;
 export const POOL_NAMES: readonly string[] = [
   'POOL_SOCKETS',
   'POOL_TCP_PCBS',
@@ -158,12 +167,34 @@ export const POOL_NAMES: readonly string[] = [
   'POOL_BLOCKS',
   'POOL_ARP',
   'POOL_RANGES',
+  'POOL_UDP_PCBS',
 ];
 
 // ---- counts ----
 export const STATE_COUNT = 11;
-export const POOL_COUNT = 7;
+export const POOL_COUNT = 8;
 
+// ---- other constants ----
+export const DHCP_OFF = 0;
+export const DHCP_INIT = 1;
+export const DHCP_SELECTING = 2;
+export const DHCP_REQUESTING = 3;
+export const DHCP_CHECKING = 4;
+export const DHCP_BOUND = 5;
+export const DHCP_RENEWING = 6;
+export const DHCP_REBINDING = 7;
+
+// ---- DHCP client states (dhcp_info) ----
+export const DHCP_STATE_NAMES: readonly string[] = [
+  'OFF',
+  'INIT',
+  'SELECTING',
+  'REQUESTING',
+  'CHECKING',
+  'BOUND',
+  'RENEWING',
+  'REBINDING',
+];
 // ---- compile-time sizes (assembly/config.ts) ----
 export const CONFIG = {
   MAX_SOCKETS: 24,
@@ -175,6 +206,9 @@ export const CONFIG = {
   MAX_ARP_ENTRIES: 8,
   ARP_PENDING_BUFFERS: 2,
   MAX_RANGES: 64,
+  MAX_UDP_PCBS: 4,
+  MAX_DNS_QUERIES: 2,
+  MAX_DNS_CACHE: 4,
   IO_BUFFER_SIZE: 16384,
   MTU: 1500,
   FRAME_MAX: 1536,
@@ -213,9 +247,10 @@ export const SYSCTL = {
   arp_stale_time: { id: 28, default: 60, min: 1, max: 86400 },
   tcp_orphan_retries: { id: 29, default: 0, min: 0, max: 50 },
   tcp_delayed_ack: { id: 30, default: 1, min: 0, max: 1 },
+  udp_rmem_default: { id: 31, default: 4096, min: 256, max: 65535 },
 } as const;
 export type SysctlName = keyof typeof SYSCTL;
-export const SYSCTL_COUNT = 31;
+export const SYSCTL_COUNT = 32;
 export const SYSCTL_NAMES = Object.keys(SYSCTL) as SysctlName[];
 
 // ---- stat counters (stats_get), indexed by id ----
@@ -279,9 +314,26 @@ export const STAT = {
   pool_fail_socket: 56,
   trace_lost: 57,
   rx_malformed: 58,
+  udp_in: 59,
+  udp_out: 60,
+  udp_hdr_err: 61,
+  udp_csum_err: 62,
+  udp_no_port: 63,
+  udp_rcvbuf_drop: 64,
+  dhcp_in: 65,
+  dhcp_out: 66,
+  dhcp_bound: 67,
+  dhcp_renewed: 68,
+  dhcp_nak: 69,
+  dhcp_expired: 70,
+  dhcp_conflicts: 71,
+  dns_queries: 72,
+  dns_cache_hits: 73,
+  dns_timeouts: 74,
+  dns_bad_reply: 75,
 } as const;
 export type StatName = keyof typeof STAT;
-export const STAT_COUNT = 59;
+export const STAT_COUNT = 76;
 export const STAT_NAMES = Object.keys(STAT) as StatName[];
 
 // ---- record layouts (u32 fields, in order) ----

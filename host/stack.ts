@@ -14,7 +14,7 @@ import { Clock } from './clock.ts';
 import { Rng } from './rng.ts';
 import {
   NETSTAT_ROW_FIELDS, PEER_FIELDS, POOL_COUNT, POOL_NAMES, POOL_STATS_FIELDS, SOCKOPTS, STATE_NAMES, STAT, STAT_NAMES,
-  SYSCTL, SYSCTL_NAMES, TCP_INFO_FIELDS, type SockoptName, type StatName, type SysctlName,
+  SYSCTL, SYSCTL_NAMES, TCP_INFO_FIELDS, DHCP_STATE_NAMES, type SockoptName, type StatName, type SysctlName,
 } from './abi.ts';
 
 /** The raw exports of build/stack.wasm (docs/ABI.md); every value is an i32. */
@@ -53,6 +53,19 @@ export interface StackExports {
   netstat_count(state: number): number;
   netstat_row(i: number, ptr: number): number;
   pool_stats(pool: number, ptr: number): number;
+  udp_socket(): number;
+  udp_bind(h: number, ip: number, port: number): number;
+  udp_connect(h: number, ip: number, port: number): number;
+  udp_sendto(h: number, ptr: number, len: number, ip: number, port: number): number;
+  udp_recvfrom(h: number, ptr: number, len: number, from: number): number;
+  udp_close(h: number): number;
+  dhcp_start(): number;
+  dhcp_stop(h: number): number;
+  dhcp_info(h: number, ptr: number): number;
+  dns_set_server(ip: number): number;
+  dns_query(ptr: number, len: number): number;
+  dns_result(h: number, ptr: number): number;
+  dns_cancel(h: number): number;
   check_invariants(): number;
   footprint(ptr: number): number;
   abort_info(): number;
@@ -96,6 +109,12 @@ export type NetstatRow = {
   state: number; stateName: string; localIp: string; localPort: number; remoteIp: string; remotePort: number;
   sendQueue: number; recvQueue: number; slot: number;
 };
+export type Datagram = { data: Uint8Array; ip: string; port: number };
+export type DhcpInfo = {
+  state: number; stateName: string; ip: string; netmask: string; gateway: string; dns: string; server: string;
+  lease: number; t1: number; t2: number; expires: number;
+};
+export type DnsAnswer = { ip: string; ttl: number };
 export type PoolStats = Record<(typeof POOL_STATS_FIELDS)[number], number>;
 export type Footprint = {
   pcbBytes: number; listenPcbBytes: number; synEntryBytes: number; socketBytes: number; blockBytes: number;
@@ -366,6 +385,89 @@ export class Stack {
     if (r < 0) return r;
     const w = this.record(PEER_FIELDS);
     return { localIp: u32ToIp(w.local_ip), localPort: w.local_port, remoteIp: u32ToIp(w.remote_ip), remotePort: w.remote_port };
+  }
+
+  // ---- UDP ----
+
+  udpSocket(): number {
+    return this.call(() => this.x.udp_socket());
+  }
+
+  udpBind(h: number, ip: string | number, port: number): number {
+    const a = ipArg(ip);
+    return this.call(() => this.x.udp_bind(h, a, port));
+  }
+
+  udpConnect(h: number, ip: string | number, port: number): number {
+    const a = ipArg(ip);
+    return this.call(() => this.x.udp_connect(h, a, port));
+  }
+
+  /** Sends one datagram (to the connected peer when ip is 0 and port 0). Returns its length or an error. */
+  udpSendto(h: number, data: Uint8Array, ip: string | number = 0, port = 0): number {
+    if (data.length > this.ioSize) throw new RangeError(`${this.name}: datagram larger than io_buffer`);
+    const a = ipArg(ip);
+    this.mem().set(data, this.ioPtr);
+    return this.call(() => this.x.udp_sendto(h, this.ioPtr, data.length, a, port));
+  }
+
+  /** Reads one datagram (at most `max` bytes, the rest discarded) or returns a negative code. */
+  udpRecvfrom(h: number, max = 2048): Datagram | number {
+    const from = this.ioPtr + this.ioSize - 8;
+    const r = this.call(() => this.x.udp_recvfrom(h, this.ioPtr, Math.min(max, this.ioSize - 8), from));
+    if (r < 0) return r;
+    const v = new DataView(this.x.memory.buffer, from, 8);
+    return { data: this.mem().slice(this.ioPtr, this.ioPtr + r), ip: u32ToIp(v.getUint32(0, true)), port: v.getUint32(4, true) };
+  }
+
+  udpClose(h: number): number {
+    return this.call(() => this.x.udp_close(h));
+  }
+
+  // ---- DHCP client and DNS resolver ----
+
+  dhcpStart(): number {
+    return this.call(() => this.x.dhcp_start());
+  }
+
+  dhcpStop(h: number): number {
+    return this.call(() => this.x.dhcp_stop(h));
+  }
+
+  dhcpInfo(h: number): DhcpInfo | number {
+    const r = this.call(() => this.x.dhcp_info(h, this.ioPtr));
+    if (r < 0) return r;
+    const v = new DataView(this.x.memory.buffer, this.ioPtr, 40);
+    const u = (i: number) => v.getUint32(i * 4, true);
+    return {
+      state: u(0), stateName: DHCP_STATE_NAMES[u(0)] ?? String(u(0)), ip: u32ToIp(u(1)), netmask: u32ToIp(u(2)),
+      gateway: u32ToIp(u(3)), dns: u32ToIp(u(4)), server: u32ToIp(u(5)), lease: u(6), t1: u(7), t2: u(8), expires: u(9),
+    };
+  }
+
+  dnsSetServer(ip: string | number): number {
+    const a = ipArg(ip);
+    return this.call(() => this.x.dns_set_server(a));
+  }
+
+  /** Starts resolving `name`; returns a query handle (EV_READABLE when answered) or an error. */
+  dnsQuery(name: string): number {
+    const bytes = new TextEncoder().encode(name);
+    if (bytes.length === 0 || bytes.length > this.ioSize) return this.call(() => this.x.dns_query(this.ioPtr, 0));
+    this.mem().set(bytes, this.ioPtr);
+    return this.call(() => this.x.dns_query(this.ioPtr, bytes.length));
+  }
+
+  /** EAGAIN while pending; then the answer or the error (ENOENT, ENODATA, EIO, ETIMEDOUT); frees the handle. */
+  dnsResult(h: number): DnsAnswer | number {
+    const r = this.call(() => this.x.dns_result(h, this.ioPtr));
+    if (r < 0) return r;
+    const v = new DataView(this.x.memory.buffer, this.ioPtr, 8);
+    return { ip: u32ToIp(v.getUint32(0, true)), ttl: v.getUint32(4, true) };
+  }
+
+  dnsCancel(h: number): number {
+    return this.call(() => this.x.dns_cancel(h));
   }
 
   // ---- events ----

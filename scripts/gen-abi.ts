@@ -312,6 +312,8 @@ ${tsNames('POOL_NAMES', abi.pools)}
 // ---- counts ----
 ${tsConsts(abi.counts)}
 ${abi.other.length ? `\n// ---- other constants ----\n${tsConsts(abi.other)}\n` : ''}
+// ---- DHCP client states (dhcp_info) ----
+${tsNames('DHCP_STATE_NAMES', abi.other.filter((c) => c.name.startsWith('DHCP_')).map((c) => ({ ...c, name: c.name.slice(5) })))}
 // ---- compile-time sizes (assembly/config.ts) ----
 ${tsObject('CONFIG', abi.config)}
 

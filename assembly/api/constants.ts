@@ -48,4 +48,15 @@ export const POOL_SYN_QUEUE: i32 = 3;
 export const POOL_BLOCKS: i32 = 4;
 export const POOL_ARP: i32 = 5;
 export const POOL_RANGES: i32 = 6;
-export const POOL_COUNT: i32 = 7;
+export const POOL_UDP_PCBS: i32 = 7;
+export const POOL_COUNT: i32 = 8;
+
+// DHCP client states (dhcp_info), RFC 2131 figure 5 plus CHECKING (RFC 5227 probing).
+export const DHCP_OFF: u8 = 0;
+export const DHCP_INIT: u8 = 1;
+export const DHCP_SELECTING: u8 = 2;
+export const DHCP_REQUESTING: u8 = 3;
+export const DHCP_CHECKING: u8 = 4;
+export const DHCP_BOUND: u8 = 5;
+export const DHCP_RENEWING: u8 = 6;
+export const DHCP_REBINDING: u8 = 7;

@@ -1,10 +1,13 @@
 // check_invariants(): the consistency rules every test asserts after every step. Returns 0, or a
 // negative code naming the first broken rule.
-import { MAX_BLOCKS, MAX_LISTEN_PCBS, MAX_SOCKETS, MAX_TCP_PCBS } from "../config";
+import { MAX_BLOCKS, MAX_LISTEN_PCBS, MAX_SOCKETS, MAX_TCP_PCBS, MAX_UDP_PCBS } from "../config";
+import { udpAt, udpBlocksHeld, udpPcbs } from "../udp/udp";
+import { dnsSlotOf } from "../dns/resolver";
+import { dhcpSock } from "../dhcp/client";
 import { blocks } from "../core/stream";
 import { arpConsistent } from "../link/arp_cache";
 import { CLOSED, CLOSE_WAIT, ESTABLISHED, FIN_WAIT_1, LAST_ACK, CLOSING, TIME_WAIT } from "./constants";
-import { KIND_LISTEN, KIND_TCP, sockAt, sockets } from "./sockets";
+import { KIND_DHCP, KIND_DNS, KIND_LISTEN, KIND_TCP, KIND_UDP, sockAt, sockets } from "./sockets";
 import { F_PERSIST, pcbAt, pcbListsConsistent, pcbs, rcvq, sndq } from "../tcp/pcb";
 import { listenConsistent, listenerAt, listeners } from "../tcp/listen";
 import { rangeCount, ranges } from "../tcp/ranges";
@@ -31,6 +34,9 @@ function blocksAccountedFor(): bool {
     if (s.len > s.capacity || r.len > r.capacity) return false;
     held += <i32>s.nblocks + <i32>r.nblocks;
   }
+  const udp = udpBlocksHeld();
+  if (udp < 0) return false;
+  held += udp;
   return held == blocks.used && held <= MAX_BLOCKS;
 }
 
@@ -54,6 +60,12 @@ function socketsConsistent(): bool {
       if (!pcbs.isUsed(<i32>k.index) || <i32>pcbAt(<i32>k.index).sock != s + 1) return false;
     } else if (k.kind == KIND_LISTEN) {
       if (!listeners.isUsed(<i32>k.index) || <i32>listenerAt(<i32>k.index).sock != s + 1) return false;
+    } else if (k.kind == KIND_UDP) {
+      if (!udpPcbs.isUsed(<i32>k.index) || <i32>udpAt(<i32>k.index).sock != s + 1) return false;
+    } else if (k.kind == KIND_DNS) {
+      if (dnsSlotOf(<i32>k.index) != s) return false;
+    } else if (k.kind == KIND_DHCP) {
+      if (dhcpSock() != s) return false;
     } else {
       return false;
     }
@@ -62,6 +74,11 @@ function socketsConsistent(): bool {
     if (!pcbs.isUsed(i)) continue;
     const sk = <i32>pcbAt(i).sock;
     if (sk != 0 && (!sockets.isUsed(sk - 1) || sockAt(sk - 1).kind != KIND_TCP || <i32>sockAt(sk - 1).index != i)) return false;
+  }
+  for (let u = 0; u < MAX_UDP_PCBS; u++) {
+    if (!udpPcbs.isUsed(u)) continue;
+    const sk = <i32>udpAt(u).sock;
+    if (sk == 0 || !sockets.isUsed(sk - 1) || sockAt(sk - 1).kind != KIND_UDP || <i32>sockAt(sk - 1).index != u) return false;
   }
   for (let l = 0; l < MAX_LISTEN_PCBS; l++) {
     if (listeners.isUsed(l) && listenerAt(l).sock == 0) return false;

@@ -10,6 +10,9 @@ import { count, Stat } from "../stats";
 
 export const KIND_TCP: u8 = 1;
 export const KIND_LISTEN: u8 = 2;
+export const KIND_UDP: u8 = 3;
+export const KIND_DNS: u8 = 4;      // a DNS query in flight or answered (dns/resolver.ts)
+export const KIND_DHCP: u8 = 5;     // the DHCP client (dhcp/client.ts)
 
 @unmanaged export class Socket {
   kind: u8;
@@ -67,6 +70,18 @@ export function slotOf(h: i32): i32 {
   if (!sockets.isUsed(slot)) return -1;
   if (<i32>sockAt(slot).gen != (h >> 8)) return -1;
   return slot;
+}
+
+// The slot of a TCP connection or listener handle, or -1.
+export function tcpSlotOf(h: i32): i32 {
+  const s = slotOf(h);
+  return s >= 0 && sockAt(s).kind <= KIND_LISTEN ? s : -1;
+}
+
+// The slot of a live handle of the given kind, or -1.
+export function kindSlotOf(h: i32, kind: u8): i32 {
+  const s = slotOf(h);
+  return s >= 0 && sockAt(s).kind == kind ? s : -1;
 }
 
 // Raises events on a socket and queues it for ev_poll() if it is not queued yet.

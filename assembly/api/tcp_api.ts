@@ -13,7 +13,7 @@ import {
   CLOSED, CLOSE_WAIT, ESTABLISHED, SHUT_RD, SHUT_RDWR, SHUT_WR, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF,
   SO_REUSEADDR, SO_SNDBUF, SYN_RCVD, SYN_SENT, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_MAXSEG, TCP_NODELAY,
 } from "./constants";
-import { KIND_LISTEN, KIND_TCP, handleOf, sockAlloc, sockAt, sockFree, sockets, slotOf } from "./sockets";
+import { KIND_LISTEN, KIND_TCP, handleOf, sockAlloc, sockAt, sockFree, sockets, slotOf, tcpSlotOf } from "./sockets";
 import {
   F_ACKED_DATA_EVENT, F_FIN_QUEUED, F_FIN_RCVD, F_KEEPALIVE, F_LINGER, F_NODELAY, F_RCV_SHUT, F_REUSEADDR,
   F_SACK, F_TS, F_WSCALE, LIST_ACTIVE, LIST_BOUND, LIST_UNBOUND, Pcb, listMove, pcbAlloc, pcbAt, pcbFree,
@@ -78,8 +78,8 @@ export function tcpBind(h: i32, ip: u32, port: u32): i32 {
 }
 
 export function tcpListen(h: i32, backlog: i32): i32 {
-  const s = slotOf(h);
-  if (s < 0) return EBADF;
+  const s = tcpSlotOf(h);
+  if (s < 0) return badHandle(h);
   if (sockAt(s).kind == KIND_LISTEN) {              // listen() again: adjust the backlog
     listenerAt(<i32>sockAt(s).index).backlog = <u16>clampBacklog(backlog);
     return OK;
@@ -226,8 +226,8 @@ export function tcpShutdown(h: i32, how: i32): i32 {
 }
 
 export function tcpClose(h: i32): i32 {
-  const s = slotOf(h);
-  if (s < 0) return EBADF;
+  const s = tcpSlotOf(h);
+  if (s < 0) return badHandle(h);
   const k = sockAt(s);
   if (k.kind == KIND_LISTEN) listenerClose(<i32>k.index);
   else closeByApp(pcbAt(<i32>k.index));
@@ -236,8 +236,8 @@ export function tcpClose(h: i32): i32 {
 }
 
 export function tcpAbort(h: i32): i32 {
-  const s = slotOf(h);
-  if (s < 0) return EBADF;
+  const s = tcpSlotOf(h);
+  if (s < 0) return badHandle(h);
   const k = sockAt(s);
   if (k.kind == KIND_LISTEN) {
     listenerClose(<i32>k.index);
@@ -251,8 +251,8 @@ export function tcpAbort(h: i32): i32 {
 }
 
 export function tcpState(h: i32): i32 {
-  const s = slotOf(h);
-  if (s < 0) return EBADF;
+  const s = tcpSlotOf(h);
+  if (s < 0) return badHandle(h);
   if (sockAt(s).kind == KIND_LISTEN) return 1;
   return <i32>pcbAt(<i32>sockAt(s).index).state;
 }
@@ -265,8 +265,8 @@ function setFlag(p: Pcb, f: u32, on: bool): void {
 }
 
 export function tcpSetsockopt(h: i32, opt: i32, val: i32): i32 {
-  const s = slotOf(h);
-  if (s < 0) return EBADF;
+  const s = tcpSlotOf(h);
+  if (s < 0) return badHandle(h);
   if (sockAt(s).kind == KIND_LISTEN) return listenerSetsockopt(listenerAt(<i32>sockAt(s).index), opt, val);
   const p = pcbAt(<i32>sockAt(s).index);
   if (opt == SO_REUSEADDR) setFlag(p, F_REUSEADDR, val != 0);
@@ -338,8 +338,8 @@ function listenerSetsockopt(l: Listener, opt: i32, val: i32): i32 {
 }
 
 export function tcpGetsockopt(h: i32, opt: i32): i32 {
-  const s = slotOf(h);
-  if (s < 0) return EBADF;
+  const s = tcpSlotOf(h);
+  if (s < 0) return badHandle(h);
   if (sockAt(s).kind == KIND_LISTEN) return listenerGetsockopt(listenerAt(<i32>sockAt(s).index), opt);
   const p = pcbAt(<i32>sockAt(s).index);
   if (opt == SO_REUSEADDR) return (p.flags & F_REUSEADDR) != 0 ? 1 : 0;
@@ -374,8 +374,8 @@ function listenerGetsockopt(l: Listener, opt: i32): i32 {
 // ---- read-outs ----
 
 export function tcpInfo(h: i32, ptr: u32): i32 {
-  const s = slotOf(h);
-  if (s < 0) return EBADF;
+  const s = tcpSlotOf(h);
+  if (s < 0) return badHandle(h);
   if (!inIoBuffer(ptr, 64)) return EFAULT;
   memory.fill(ptr, 0, 64);
   if (sockAt(s).kind == KIND_LISTEN) { store<u32>(ptr, 1); return OK; }
@@ -400,8 +400,8 @@ export function tcpInfo(h: i32, ptr: u32): i32 {
 }
 
 export function tcpPeer(h: i32, ptr: u32): i32 {
-  const s = slotOf(h);
-  if (s < 0) return EBADF;
+  const s = tcpSlotOf(h);
+  if (s < 0) return badHandle(h);
   if (!inIoBuffer(ptr, 16)) return EFAULT;
   store<u32>(ptr, ourIp);
   if (sockAt(s).kind == KIND_LISTEN) {

@@ -2,13 +2,14 @@
 // destination-unreachable messages handed to TCP as soft or hard errors.
 import { Sysctl, sysctl } from "../config";
 import { checksum } from "../core/checksum";
-import { put16 } from "../core/bytes";
+import { get16, put16 } from "../core/bytes";
+import { udpIcmpError } from "../udp/udp";
 import { count, Stat } from "../stats";
 import { tcpIcmpError } from "../tcp/errors";
 import {
   ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_HLEN, icmpCode, icmpType,
 } from "../wire/icmp";
-import { IP_HLEN, PROTO_ICMP, PROTO_TCP, ipHeaderLen, ipProto, ipSrc } from "../wire/ipv4";
+import { IP_HLEN, PROTO_ICMP, PROTO_TCP, PROTO_UDP, ipDst, ipHeaderLen, ipProto, ipSrc } from "../wire/ipv4";
 import { ipOutput, TX_L4 } from "./ip4";
 import { FRAME_MAX } from "../config";
 
@@ -45,8 +46,10 @@ function deliverUnreachable(m: usize, len: i32): void {
   const qlen = len - ICMP_HLEN;
   if (qlen < IP_HLEN) return;
   const qhl = ipHeaderLen(q);
-  if (qhl < IP_HLEN || qlen < qhl + 8 || ipProto(q) != PROTO_TCP) return;
-  tcpIcmpError(q, q + <usize>qhl, icmpCode(m));
+  if (qhl < IP_HLEN || qlen < qhl + 8) return;
+  const l4 = q + <usize>qhl;
+  if (ipProto(q) == PROTO_TCP) tcpIcmpError(q, l4, icmpCode(m));
+  else if (ipProto(q) == PROTO_UDP) udpIcmpError(ipDst(q), get16(l4), get16(l4 + 2), icmpCode(m));
 }
 
 // Sends destination-unreachable about the datagram at `ip` (header + first 8 bytes quoted).

@@ -4,12 +4,13 @@ import { Sysctl, sysctl } from "../config";
 import { txFrame } from "../core/buf";
 import { checksum } from "../core/checksum";
 import { arpOutput } from "../link/arp_cache";
-import { gateway, isBroadcastOrMulticast, onLink, ourIp, ourMac } from "../link/netif";
+import { broadcastMac, gateway, isBroadcastOrMulticast, netifSend, onLink, ourIp, ourMac } from "../link/netif";
+import { udpInput } from "../udp/udp";
 import { count, Stat } from "../stats";
 import { tcpInput } from "../tcp/input";
 import { ETH_HLEN, ETHERTYPE_IPV4, macCopy } from "../wire/ethernet";
 import {
-  IP_HLEN, PROTO_ICMP, PROTO_TCP, ipDst, ipEmit, ipHeaderLen, ipIsFragment, ipProto, ipSrc, ipTotalLen,
+  IP_HLEN, PROTO_ICMP, PROTO_TCP, PROTO_UDP, ipDst, ipEmit, ipHeaderLen, ipIsFragment, ipProto, ipSrc, ipTotalLen,
   ipTtl, ipVersion,
 } from "../wire/ipv4";
 import { icmpInput, icmpSendUnreachable } from "./icmp";
@@ -31,19 +32,25 @@ export function ipInput(h: usize, avail: i32): void {
   if (checksum(h, hlen) != 0) { count(Stat.ip_csum_err); return; }
   const src = ipSrc(h);
   const dst = ipDst(h);
-  if (dst != ourIp && !isBroadcastOrMulticast(dst)) { count(Stat.ip_addr_drop); return; }
+  const proto = ipProto(h);
+  // While unconfigured (DHCP in progress) a server may unicast to the address it offers.
+  if (dst != ourIp && !isBroadcastOrMulticast(dst) && !(ourIp == 0 && proto == PROTO_UDP)) {
+    count(Stat.ip_addr_drop);
+    return;
+  }
   // RFC 1122 §3.2.1.3: a source that is broadcast, multicast or 0 is not a host; drop silently.
   // LAND (source = our own address) is dropped too: no host sends to itself over the wire.
   if (src == 0 || src == ourIp || isBroadcastOrMulticast(src)) { count(Stat.ip_addr_drop); return; }
   if (ipIsFragment(h)) { count(Stat.ip_frag_drop); return; }
   // RFC 1122 §3.2.1.7: a host must not discard a datagram for a low TTL; we only count TTL 0.
   if (ipTtl(h) == 0) count(Stat.ip_ttl_zero);
-  const proto = ipProto(h);
   const l4 = h + <usize>hlen;
   const l4len = total - hlen;
   if (proto == PROTO_TCP) {
     if (dst == ourIp) tcpInput(src, dst, l4, l4len);
     else count(Stat.ip_addr_drop);
+  } else if (proto == PROTO_UDP) {
+    udpInput(h, src, dst, l4, l4len);
   } else if (proto == PROTO_ICMP) {
     icmpInput(h, l4, l4len, dst == ourIp);
   } else {
@@ -54,15 +61,21 @@ export function ipInput(h: usize, avail: i32): void {
 
 // Finishes and sends the datagram whose transport part (l4len bytes) is already at TX_L4.
 // Returns false when there is no route (destination off-link and no gateway).
+// Broadcasts (limited or our subnet's) go to the Ethernet broadcast address without ARP;
+// multicast is not supported and reports no route.
 export function ipOutput(proto: u32, dst: u32, l4len: i32, df: bool): bool {
-  const nextHop = onLink(dst) ? dst : gateway;
+  const bcast = isBroadcastOrMulticast(dst);
+  if (bcast && (dst >>> 28) >= 14 && dst != 0xffffffff) { count(Stat.ip_addr_drop); return false; }
+  const nextHop = bcast || onLink(dst) ? dst : gateway;
   if (nextHop == 0) { count(Stat.ip_addr_drop); return false; }
   const f = txFrame;
   ipEmit(f + ETH_HLEN, IP_HLEN + l4len, ++ipId & 0xffff, <u32>sysctl(Sysctl.ip_default_ttl), proto, ourIp, dst, df);
   macCopy(f + 6, ourMac);
   put16(f + 12, ETHERTYPE_IPV4);
   count(Stat.ip_out);
-  arpOutput(nextHop, f, ETH_HLEN + IP_HLEN + l4len);
+  const len = ETH_HLEN + IP_HLEN + l4len;
+  if (bcast) { macCopy(f, broadcastMac); netifSend(f, len); }
+  else arpOutput(nextHop, f, len);
   return true;
 }
 

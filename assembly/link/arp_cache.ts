@@ -3,6 +3,7 @@
 //
 // Spoofing: an unsolicited ARP that would change the MAC of a live (resolved, fresh) entry is
 // ignored and counted; the entry picks up a genuine change when it goes stale and is re-resolved.
+import { dhcpArpSeen } from "../dhcp/client";
 import { ARP_PENDING_BUFFERS, FRAME_MAX, MAX_ARP_ENTRIES, Sysctl, sysctl } from "../config";
 import { txFrame } from "../core/buf";
 import { Pool, makePool } from "../core/pool";
@@ -97,6 +98,12 @@ function sendArp(oper: u32, dstMac: usize, tha: usize, tpa: u32): void {
   netifSend(f, ETH_HLEN + ARP_LEN);
 }
 
+// An ARP request for `ip` from our current address: a probe while we have none (RFC 5227 §2.1.1),
+// an announcement when `ip` is our own (§2.3).
+export function arpProbe(ip: u32): void {
+  sendArp(ARP_REQUEST, broadcastMac, zeroMac, ip);
+}
+
 function sendRequest(e: ArpEntry): void {
   e.requests++;
   e.lastRequest = nowMs;
@@ -167,6 +174,7 @@ export function arpInput(a: usize, len: i32): void {
   const spa = arpSpa(a);
   const tpa = arpTpa(a);
   const sha = arpSha(a);
+  dhcpArpSeen(spa, tpa, sha);
   if (macIsGroup(sha) || spa == 0 || spa == ourIp) return; // probes and conflicts are not learned
   let i = find(spa);
   if (i >= 0) {

@@ -15,12 +15,16 @@
 /* ---- error codes: negative errno (docs/ABI.md "Errors") ---- */
 #define STACK_OK (0)
 #define STACK_EPERM (-1)
+#define STACK_ENOENT (-2)
+#define STACK_EIO (-5)
 #define STACK_EBADF (-9)
 #define STACK_EAGAIN (-11)
 #define STACK_EFAULT (-14)
 #define STACK_EINVAL (-22)
 #define STACK_EMFILE (-24)
 #define STACK_EPIPE (-32)
+#define STACK_ENODATA (-61)
+#define STACK_EDESTADDRREQ (-89)
 #define STACK_EMSGSIZE (-90)
 #define STACK_ENOPROTOOPT (-92)
 #define STACK_EOPNOTSUPP (-95)
@@ -40,12 +44,16 @@
 #define STACK_ERROR_LIST(X) \
   X(OK, 0) \
   X(EPERM, -1) \
+  X(ENOENT, -2) \
+  X(EIO, -5) \
   X(EBADF, -9) \
   X(EAGAIN, -11) \
   X(EFAULT, -14) \
   X(EINVAL, -22) \
   X(EMFILE, -24) \
   X(EPIPE, -32) \
+  X(ENODATA, -61) \
+  X(EDESTADDRREQ, -89) \
   X(EMSGSIZE, -90) \
   X(ENOPROTOOPT, -92) \
   X(EOPNOTSUPP, -95) \
@@ -129,6 +137,7 @@
 #define STACK_POOL_BLOCKS (4)
 #define STACK_POOL_ARP (5)
 #define STACK_POOL_RANGES (6)
+#define STACK_POOL_UDP_PCBS (7)
 #define STACK_POOL_LIST(X) \
   X(POOL_SOCKETS, 0) \
   X(POOL_TCP_PCBS, 1) \
@@ -136,11 +145,22 @@
   X(POOL_SYN_QUEUE, 3) \
   X(POOL_BLOCKS, 4) \
   X(POOL_ARP, 5) \
-  X(POOL_RANGES, 6)
+  X(POOL_RANGES, 6) \
+  X(POOL_UDP_PCBS, 7)
 
 /* ---- counts ---- */
 #define STACK_STATE_COUNT (11)
-#define STACK_POOL_COUNT (7)
+#define STACK_POOL_COUNT (8)
+
+/* ---- other constants ---- */
+#define STACK_DHCP_OFF (0)
+#define STACK_DHCP_INIT (1)
+#define STACK_DHCP_SELECTING (2)
+#define STACK_DHCP_REQUESTING (3)
+#define STACK_DHCP_CHECKING (4)
+#define STACK_DHCP_BOUND (5)
+#define STACK_DHCP_RENEWING (6)
+#define STACK_DHCP_REBINDING (7)
 
 /* ---- compile-time sizes (assembly/config.ts) ---- */
 #define STACK_MAX_SOCKETS (24)
@@ -152,6 +172,9 @@
 #define STACK_MAX_ARP_ENTRIES (8)
 #define STACK_ARP_PENDING_BUFFERS (2)
 #define STACK_MAX_RANGES (64)
+#define STACK_MAX_UDP_PCBS (4)
+#define STACK_MAX_DNS_QUERIES (2)
+#define STACK_MAX_DNS_CACHE (4)
 #define STACK_IO_BUFFER_SIZE (16384)
 #define STACK_MTU (1500)
 #define STACK_FRAME_MAX (1536)
@@ -188,7 +211,8 @@
 #define STACK_SYSCTL_arp_stale_time 28
 #define STACK_SYSCTL_tcp_orphan_retries 29
 #define STACK_SYSCTL_tcp_delayed_ack 30
-#define STACK_SYSCTL_COUNT 31
+#define STACK_SYSCTL_udp_rmem_default 31
+#define STACK_SYSCTL_COUNT 32
 #define STACK_SYSCTL_LIST(X) \
   X(tcp_fin_timeout, 0, 60, 1, 86400) \
   X(tcp_max_syn_backlog, 1, 16, 1, 65535) \
@@ -220,7 +244,8 @@
   X(icmp_echo_ignore_all, 27, 0, 0, 1) \
   X(arp_stale_time, 28, 60, 1, 86400) \
   X(tcp_orphan_retries, 29, 0, 0, 50) \
-  X(tcp_delayed_ack, 30, 1, 0, 1)
+  X(tcp_delayed_ack, 30, 1, 0, 1) \
+  X(udp_rmem_default, 31, 4096, 256, 65535)
 
 /* ---- stat counter ids (stats_get) ---- */
 #define STACK_STAT_eth_in 0
@@ -282,7 +307,24 @@
 #define STACK_STAT_pool_fail_socket 56
 #define STACK_STAT_trace_lost 57
 #define STACK_STAT_rx_malformed 58
-#define STACK_STAT_COUNT 59
+#define STACK_STAT_udp_in 59
+#define STACK_STAT_udp_out 60
+#define STACK_STAT_udp_hdr_err 61
+#define STACK_STAT_udp_csum_err 62
+#define STACK_STAT_udp_no_port 63
+#define STACK_STAT_udp_rcvbuf_drop 64
+#define STACK_STAT_dhcp_in 65
+#define STACK_STAT_dhcp_out 66
+#define STACK_STAT_dhcp_bound 67
+#define STACK_STAT_dhcp_renewed 68
+#define STACK_STAT_dhcp_nak 69
+#define STACK_STAT_dhcp_expired 70
+#define STACK_STAT_dhcp_conflicts 71
+#define STACK_STAT_dns_queries 72
+#define STACK_STAT_dns_cache_hits 73
+#define STACK_STAT_dns_timeouts 74
+#define STACK_STAT_dns_bad_reply 75
+#define STACK_STAT_COUNT 76
 #define STACK_STAT_LIST(X) \
   X(eth_in, 0) \
   X(eth_drop, 1) \
@@ -342,7 +384,24 @@
   X(pool_fail_block, 55) \
   X(pool_fail_socket, 56) \
   X(trace_lost, 57) \
-  X(rx_malformed, 58)
+  X(rx_malformed, 58) \
+  X(udp_in, 59) \
+  X(udp_out, 60) \
+  X(udp_hdr_err, 61) \
+  X(udp_csum_err, 62) \
+  X(udp_no_port, 63) \
+  X(udp_rcvbuf_drop, 64) \
+  X(dhcp_in, 65) \
+  X(dhcp_out, 66) \
+  X(dhcp_bound, 67) \
+  X(dhcp_renewed, 68) \
+  X(dhcp_nak, 69) \
+  X(dhcp_expired, 70) \
+  X(dhcp_conflicts, 71) \
+  X(dns_queries, 72) \
+  X(dns_cache_hits, 73) \
+  X(dns_timeouts, 74) \
+  X(dns_bad_reply, 75)
 
 /* ---- record layouts: word index of each u32 field (docs/ABI.md) ---- */
 #define STACK_TCP_INFO_STATE 0
