@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../host/rng.ts';
-import { Stack } from '../host/stack.ts';
+import { Stack, type PoolStats } from '../host/stack.ts';
 import { Sim } from '../host/sim.ts';
 import { POOL_BLOCKS } from '../host/abi.ts';
 import { parseMac, RawHost, udpFrame } from './helpers/raw-host.ts';
@@ -135,7 +135,7 @@ test(`UDP/DHCP/DNS fuzz: ${FRAMES} frames, no trap, invariants, still working af
   sim.run({ for: 200 });
   const r = c.dnsResult(q);
   assert.ok(typeof r === 'object' && r.ip === '192.0.2.77', `dns after fuzz: ${JSON.stringify(r)}`);
-  assert.equal(c.poolStats(POOL_BLOCKS).used, 0);
+  assert.equal((c.poolStats(POOL_BLOCKS) as PoolStats).used, 0);
   console.log(`fuzz-udp: ${n} frames in ${Date.now() - started} ms; udp_in ${c.stat('udp_in')}, dhcp_in ${c.stat('dhcp_in')}, ` +
     `dns_bad_reply ${c.stat('dns_bad_reply')}, udp_csum_err ${c.stat('udp_csum_err')}, rx_malformed ${c.stat('rx_malformed')}`);
 });

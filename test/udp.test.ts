@@ -9,7 +9,7 @@ import {
   EADDRINUSE, EADDRNOTAVAIL, EAGAIN, EBADF, ECONNREFUSED, EDESTADDRREQ, EFAULT, EINVAL, EMSGSIZE, ENOBUFS,
   EOPNOTSUPP, EV_ERROR, EV_READABLE, POOL_BLOCKS, POOL_UDP_PCBS,
 } from '../host/abi.ts';
-import type { Datagram, Stack } from '../host/stack.ts';
+import type { Datagram, PoolStats, Stack } from '../host/stack.ts';
 import { RawHost, parseMac, udpFrame } from './helpers/raw-host.ts';
 
 /** Resolves ARP both ways first: while ARP resolves, only the newest frame per destination is held (as lwIP without ARP_QUEUEING). */
@@ -123,7 +123,7 @@ test('receive buffer: a flood is bounded by udp_rmem_default, counted, and the b
   assert.equal(a.stat('udp_rcvbuf_drop'), 20 - kept);
   for (let i = 0; i < kept; i++) assert.equal((a.udpRecvfrom(srv) as Datagram).data[0], i, 'in order');
   assert.equal(a.udpRecvfrom(srv), EAGAIN);
-  assert.equal(a.poolStats(POOL_BLOCKS).used, 0);
+  assert.equal((a.poolStats(POOL_BLOCKS) as PoolStats).used, 0);
   assert.equal(a.setSysctl('udp_rmem_default', 65535), 0);
   for (let i = 0; i < 20; i++) b.udpSendto(cli, new Uint8Array(1000).fill(i), '192.0.2.1', 7);
   sim.run({ for: 100 });
@@ -167,10 +167,10 @@ test('misuse: every wrong call returns an error code', () => {
   const w = a.udpSocket(), x = a.udpSocket();
   assert.ok(w > 0 && x > 0);
   assert.equal(a.udpSocket(), ENOBUFS, 'the UDP pool (4) is empty');
-  assert.equal(a.poolStats(POOL_UDP_PCBS).used, 4);
+  assert.equal((a.poolStats(POOL_UDP_PCBS) as PoolStats).used, 4);
   for (const h of [u, v, w, x]) assert.equal(a.udpClose(h), 0);
   assert.equal(a.udpClose(u), EBADF);
   assert.equal(a.udpRecvfrom(u), EBADF);
-  assert.equal(a.poolStats(POOL_UDP_PCBS).used, 0);
+  assert.equal((a.poolStats(POOL_UDP_PCBS) as PoolStats).used, 0);
   assert.equal(a.checkInvariants(), 0);
 });
