@@ -11,6 +11,7 @@ export const EFAULT: i32 = -14;
 export const EINVAL: i32 = -22;
 export const EMFILE: i32 = -24;
 export const EPIPE: i32 = -32;
+export const ENOSYS: i32 = -38;     // check_invariants in the release build (no self-check compiled in)
 export const ENODATA: i32 = -61;    // DNS: the name exists but has no A record
 export const EDESTADDRREQ: i32 = -89;
 export const EMSGSIZE: i32 = -90;

@@ -12,6 +12,7 @@ export const EFAULT = -14;
 export const EINVAL = -22;
 export const EMFILE = -24;
 export const EPIPE = -32;
+export const ENOSYS = -38;
 export const ENODATA = -61;
 export const EDESTADDRREQ = -89;
 export const EMSGSIZE = -90;
@@ -41,6 +42,7 @@ export const ERRORS = {
   EINVAL: -22,
   EMFILE: -24,
   EPIPE: -32,
+  ENOSYS: -38,
   ENODATA: -61,
   EDESTADDRREQ: -89,
   EMSGSIZE: -90,

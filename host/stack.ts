@@ -71,10 +71,11 @@ export interface StackExports {
   abort_info(): number;
 }
 
-export type Build = 'release' | 'debug' | 'noalloc';
+export type Build = 'release' | 'checked' | 'debug' | 'noalloc';
 
 const BUILD_FILES: Record<Build, string> = {
   release: 'stack.wasm',
+  checked: 'stack.checked.wasm',
   debug: 'stack.debug.wasm',
   noalloc: 'stack.noalloc.wasm',
 };
@@ -94,7 +95,10 @@ export type StackOptions = {
   seed?: number;
   /** Entropy source returning 32 bits, e.g. crypto for the demo. */
   random?: () => number;
-  /** Which build of the stack to load (default release), or an explicit path to a .wasm. */
+  /**
+   * Which build to load, or an explicit path to a .wasm. Default: $ASNET_BUILD, else release. The
+   * test runner sets ASNET_BUILD=checked: release optimisations plus the invariant checker.
+   */
   build?: Build;
   wasmPath?: string;
   /** Call stack_init in the constructor (default true). */
@@ -158,7 +162,13 @@ function ipArg(ip: string | number): number {
 const modules = new Map<string, WebAssembly.Module>();
 
 /** Path of a build's .wasm under build/. */
-export function wasmPath(build: Build = 'release'): string {
+/** $ASNET_BUILD when it names a build, else release. */
+export function defaultBuild(): Build {
+  const b = process.env.ASNET_BUILD;
+  return b !== undefined && b in BUILD_FILES ? (b as Build) : 'release';
+}
+
+export function wasmPath(build: Build = defaultBuild()): string {
   return fileURLToPath(new URL(`../build/${BUILD_FILES[build]}`, import.meta.url));
 }
 

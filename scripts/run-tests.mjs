@@ -8,5 +8,7 @@ const args = process.argv.slice(2);
 const files = args.filter((a) => a.endsWith('.ts'));
 const list = files.length ? files : readdirSync('test').filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/${f}`);
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...list], { stdio: 'inherit' });
+// Tests run the checked build (release code + check_invariants) unless told otherwise.
+const env = { ...process.env, ASNET_BUILD: process.env.ASNET_BUILD ?? 'checked' };
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...list], { stdio: 'inherit', env });
 process.exit(r.status ?? 1);

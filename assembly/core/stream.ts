@@ -7,6 +7,7 @@
 // connections hold no buffer memory (unlike per-socket ring buffers).
 import { BLOCK_SIZE, MAX_BLOCKS } from "../config";
 import { Pool, makePool } from "./pool";
+import { count, Stat } from "../stats";
 
 // @ts-ignore: decorator
 @inline const _blocksFitU8: bool = MAX_BLOCKS < 255;
@@ -52,7 +53,7 @@ const chainNext: usize = memory.data(MAX_BLOCKS);
   reserve(upto: u32): bool {
     while (this.capacity < upto) {
       const b = blocks.alloc();
-      if (b < 0) return false;
+      if (b < 0) { count(Stat.pool_fail_block); return false; }
       setNext(b, NIL);
       if (this.head == NIL) {
         this.head = <u8>b;

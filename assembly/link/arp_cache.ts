@@ -62,18 +62,28 @@ function dropEntry(i: i32): void {
   entries.free(i);
 }
 
-// The entry to evict: the oldest unresolved one if any (a flood of spoofed sources creates only
-// those, so it cannot push out hosts we actually talk to), else the least recently updated.
+// The entry to evict, in this order: an unresolved one that went a retry interval unanswered; an
+// unresolved one holding no frame; the least recently learned resolved one; the oldest. A flood of
+// spoofed sources creates only the first two kinds (at most ARP_PENDING_BUFFERS entries hold a
+// frame), so it cannot push out hosts we talk to; and two neighbours resolving at the same moment
+// no longer evict each other's request and lose the frame waiting on it.
 function victim(): i32 {
   let best = -1;
-  for (let pass = 0; pass < 2 && best < 0; pass++) {
+  for (let pass = 0; pass < 4 && best < 0; pass++) {
     for (let j = 0; j < MAX_ARP_ENTRIES; j++) {
       const e = entry(j);
-      if (pass == 0 && e.state != PENDING) continue;
+      if (!evictable(e, pass)) continue;
       if (best < 0 || <i32>(e.updated - entry(best).updated) < 0) best = j;
     }
   }
   return best;
+}
+
+function evictable(e: ArpEntry, pass: i32): bool {
+  if (pass == 0) return e.state == PENDING && <u32>(nowMs - e.lastRequest) >= RETRY_MS;
+  if (pass == 1) return e.state == PENDING && e.parked < 0;
+  if (pass == 2) return e.state != PENDING;
+  return true;
 }
 
 // Takes a free entry, evicting one (see victim) when the cache is full.

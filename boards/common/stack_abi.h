@@ -23,6 +23,7 @@
 #define STACK_EINVAL (-22)
 #define STACK_EMFILE (-24)
 #define STACK_EPIPE (-32)
+#define STACK_ENOSYS (-38)
 #define STACK_ENODATA (-61)
 #define STACK_EDESTADDRREQ (-89)
 #define STACK_EMSGSIZE (-90)
@@ -52,6 +53,7 @@
   X(EINVAL, -22) \
   X(EMFILE, -24) \
   X(EPIPE, -32) \
+  X(ENOSYS, -38) \
   X(ENODATA, -61) \
   X(EDESTADDRREQ, -89) \
   X(EMSGSIZE, -90) \
