@@ -1,0 +1,12 @@
+/* Board services the common glue needs besides the MAC (mac.h). */
+#ifndef ASNET_BOARD_H
+#define ASNET_BOARD_H
+#include <stdint.h>
+
+/* Monotonic milliseconds (wraps at 2^32). */
+uint32_t board_now_ms(void);
+/* 32 bits of entropy: a TRNG where the board has one (ISN and cookie secrets, DNS IDs). */
+uint32_t board_random(void);
+/* The wasm module trapped outside a guarded call, or the runtime cannot continue: report, stop. */
+void board_fatal(const char *why) __attribute__((noreturn));
+#endif

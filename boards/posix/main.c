@@ -1,0 +1,155 @@
+/* The posix board: the wasm2c-compiled build/stack.wasm on a Linux TAP device, serving the demo
+ * services. State changes and a netstat line go to stdout; SIGUSR1 prints the netstat line, SIGTERM
+ * and SIGINT stop it cleanly.
+ *
+ *   asnet-posix --tap tap0 --ip 192.0.2.2 --mask 255.255.255.0 --gw 192.0.2.1
+ *               --mac 02:00:00:00:00:02 --service echo --service http [--dhcp] */
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include "asnet.h"
+#include "board.h"
+#include "posix.h"
+
+static volatile sig_atomic_t stop_requested, netstat_requested;
+
+uint32_t board_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+uint32_t board_random(void)
+{
+    uint32_t v = 0;
+    if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) v = board_now_ms() * 2654435761u;
+    return v;
+}
+
+void board_fatal(const char *why)
+{
+    fprintf(stderr, "fatal: %s\n", why);
+    exit(2);
+}
+
+static void on_signal(int sig)
+{
+    if (sig == SIGUSR1) netstat_requested = 1;
+    else stop_requested = 1;
+}
+
+static void on_trace(uint32_t slot, uint32_t from, uint32_t to)
+{
+    printf("tcp: pcb %u %s -> %s\n", slot, asnet_state_name(from), asnet_state_name(to));
+}
+
+static void print_netstat(void)
+{
+    printf("netstat:");
+    for (uint32_t s = 0; s <= STACK_TIME_WAIT; s++) {
+        int32_t n = asnet_netstat_count((int)s);
+        if (n > 0) printf(" %s=%d", asnet_state_name(s), n);
+    }
+    printf("\n");
+}
+
+static void on_dhcp(int32_t h, uint32_t events, void *ctx)
+{
+    (void)ctx;
+    uint32_t info[10];
+    if (asnet_dhcp_info(h, info) < 0) return;
+    struct in_addr a = { .s_addr = htonl(info[1]) };
+    if (events & STACK_EV_CONNECTED) printf("dhcp: bound %s, lease %u s\n", inet_ntoa(a), info[6]);
+    if (events & STACK_EV_ERROR) printf("dhcp: address lost\n");
+}
+
+static int parse_ip(const char *s, uint32_t *out)
+{
+    struct in_addr a;
+    if (inet_pton(AF_INET, s, &a) != 1) return -1;
+    *out = ntohl(a.s_addr);
+    return 0;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+    unsigned v[6];
+    if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6) return -1;
+    for (int i = 0; i < 6; i++) { if (v[i] > 255) return -1; mac[i] = (uint8_t)v[i]; }
+    return 0;
+}
+
+static unsigned parse_service(const char *s)
+{
+    if (!strcmp(s, "echo")) return SVC_ECHO;
+    if (!strcmp(s, "discard")) return SVC_DISCARD;
+    if (!strcmp(s, "chargen") || !strcmp(s, "source")) return SVC_CHARGEN;
+    if (!strcmp(s, "http")) return SVC_HTTP;
+    return 0;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: asnet-posix --tap NAME (--ip A [--mask M] [--gw G] | --dhcp) [--mac MAC]\n"
+                    "                   [--service echo|discard|chargen|http]...\n");
+    exit(64);
+}
+
+static void parse_args(int argc, char **argv, const char **tap, struct asnet_config *cfg, unsigned *services)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int bad = 0;
+        if (!strcmp(a, "--dhcp")) { cfg->dhcp = 1; continue; }
+        if (!v) usage();
+        if (!strcmp(a, "--tap")) *tap = v;
+        else if (!strcmp(a, "--ip")) bad = parse_ip(v, &cfg->ip);
+        else if (!strcmp(a, "--mask")) bad = parse_ip(v, &cfg->netmask);
+        else if (!strcmp(a, "--gw")) bad = parse_ip(v, &cfg->gateway);
+        else if (!strcmp(a, "--mac")) bad = parse_mac(v, cfg->mac);
+        else if (!strcmp(a, "--service")) { unsigned s = parse_service(v); bad = s == 0; *services |= s; }
+        else usage();
+        if (bad) { fprintf(stderr, "bad value for %s: %s\n", a, v); exit(64); }
+        i++;
+    }
+    if (!*tap || (!cfg->ip && !cfg->dhcp)) usage();
+}
+
+int main(int argc, char **argv)
+{
+    struct asnet_config cfg = { .mac = { 0x02, 0, 0, 0, 0, 0x02 }, .netmask = 0xffffff00u };
+    const char *tap = NULL;
+    unsigned services = 0;
+    parse_args(argc, argv, &tap, &cfg, &services);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    int err = tap_open(tap);
+    if (err < 0) { fprintf(stderr, "tap %s: %s\n", tap, strerror(-err)); return 1; }
+    asnet_on_trace(on_trace);
+    cfg.dhcp = cfg.dhcp && cfg.ip == 0;
+    int dhcp = cfg.dhcp;
+    cfg.dhcp = 0;
+    err = asnet_init(&cfg);
+    if (err < 0) { fprintf(stderr, "asnet_init: %s\n", asnet_strerror(err)); return 1; }
+    if (dhcp && asnet_dhcp_start(on_dhcp, NULL) < 0) { fprintf(stderr, "dhcp_start failed\n"); return 1; }
+    if (services_start(services ? services : SVC_ECHO) < 0) { fprintf(stderr, "services failed\n"); return 1; }
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    signal(SIGUSR1, on_signal);
+    printf("posix: up on %s\n", tap);
+    while (!stop_requested) {
+        int32_t next = asnet_poll();
+        services_poll();
+        const char *why;
+        if (asnet_trapped(&why)) { printf("stack: trapped (%s), restarted\n", why); services_start(services ? services : SVC_ECHO); }
+        if (netstat_requested) { netstat_requested = 0; print_netstat(); }
+        board_wait(next < 50 ? next : 50);
+    }
+    print_netstat();
+    printf("posix: stopped\n");
+    return 0;
+}

@@ -1,0 +1,15 @@
+/* The posix board's own pieces (tap.c, services.c, main.c). */
+#ifndef POSIX_BOARD_H
+#define POSIX_BOARD_H
+#include <stdint.h>
+
+int tap_open(const char *name);
+/* Sleep until a frame arrives or ms pass. */
+void board_wait(int32_t ms);
+
+enum service { SVC_ECHO = 1, SVC_DISCARD = 2, SVC_CHARGEN = 4, SVC_HTTP = 8 };
+/* Open the listeners of the selected services. 0 or the first error. */
+int services_start(unsigned which);
+/* Accept what waits in the listeners' queues when connection slots are free. */
+void services_poll(void);
+#endif

@@ -1,0 +1,58 @@
+/* mac.h on a Linux TAP device (/dev/net/tun, IFF_TAP | IFF_NO_PI): frames in and out as read()
+ * and write() of whole Ethernet frames. Non-blocking; board_wait() sleeps in poll() on it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include "mac.h"
+#include "posix.h"
+
+static int tap_fd = -1;
+static char tap_name[IFNAMSIZ];
+
+int tap_open(const char *name)
+{
+    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) { int e = -errno; close(fd); return e; }
+    tap_fd = fd;
+    memcpy(tap_name, ifr.ifr_name, IFNAMSIZ);
+    return 0;
+}
+
+int mac_init(const uint8_t mac[6])
+{
+    (void)mac;                           /* the stack's MAC is ours; the TAP passes every frame */
+    return tap_fd >= 0 ? 0 : -1;
+}
+
+int mac_link_up(void) { return tap_fd >= 0; }
+
+int mac_transmit(const uint8_t *frame, uint32_t len)
+{
+    ssize_t n = write(tap_fd, frame, len);
+    if (n == (ssize_t)len) return 0;
+    return (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) ? -1 : 0;   /* other errors: dropped */
+}
+
+int mac_receive(uint8_t *buf, uint32_t cap)
+{
+    ssize_t n = read(tap_fd, buf, cap);
+    if (n < 0) return 0;
+    if (n < 14) return -1;
+    return (int)n;
+}
+
+void board_wait(int32_t ms)
+{
+    struct pollfd p = { .fd = tap_fd, .events = POLLIN };
+    (void)poll(&p, 1, ms < 0 ? 0 : ms);
+}
