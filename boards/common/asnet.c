@@ -109,7 +109,7 @@ W0(ev_poll) W0(trace_poll) W1(netif_input) W0(timers_run)
 W0(tcp_socket) W3(tcp_bind) W2(tcp_listen) W1(tcp_accept) W3(tcp_connect) W3(tcp_send) W3(tcp_recv)
 W2(tcp_shutdown) W1(tcp_close) W1(tcp_abort) W3(tcp_setsockopt) W2(tcp_getsockopt) W1(tcp_state)
 W0(udp_socket) W3(udp_bind) W5(udp_sendto) W4(udp_recvfrom) W1(udp_close)
-W0(dhcp_start) W2(dhcp_info) W2(dns_query) W2(dns_result)
+W0(dhcp_start) W2(dhcp_info) W1(dns_set_server) W2(dns_query) W2(dns_result)
 W2(sysctl_set) W1(stats_get) W1(netstat_count)
 
 static int32_t w_start(void) { int32_t r; GUARDED(r, start_instance()); return r; }
@@ -309,6 +309,8 @@ int32_t asnet_dhcp_info(int32_t h, uint32_t info[10])
     if (r >= 0) memcpy(info, mem(io_ptr), 40);
     return r;
 }
+
+int32_t asnet_dns_set_server(uint32_t ip) { return w_dns_set_server(ip); }
 
 int32_t asnet_dns_query(const char *name, asnet_event_fn fn, void *ctx)
 {

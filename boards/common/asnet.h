@@ -56,6 +56,7 @@ int32_t asnet_udp_close(int32_t h);
 /* DHCP and DNS */
 int32_t asnet_dhcp_start(asnet_event_fn fn, void *ctx);
 int32_t asnet_dhcp_info(int32_t h, uint32_t info[10]);
+int32_t asnet_dns_set_server(uint32_t ip);
 int32_t asnet_dns_query(const char *name, asnet_event_fn fn, void *ctx);
 int32_t asnet_dns_result(int32_t h, uint32_t *ip, uint32_t *ttl);
 

@@ -16,6 +16,9 @@
 #include "posix.h"
 
 static volatile sig_atomic_t stop_requested, netstat_requested;
+static const char *resolve_name;          /* --resolve: looked up once an address is configured */
+static int resolve_started;
+static uint32_t dns_server;               /* --dns: a static DNS server (DHCP option 6 sets it too) */
 
 uint32_t board_now_ms(void)
 {
@@ -58,13 +61,42 @@ static void print_netstat(void)
     printf("\n");
 }
 
+static const char *ip_text(uint32_t ip)
+{
+    struct in_addr a = { .s_addr = htonl(ip) };
+    return inet_ntoa(a);
+}
+
+static void on_dns(int32_t h, uint32_t events, void *ctx)
+{
+    (void)events; (void)ctx;
+    uint32_t ip = 0, ttl = 0;
+    int32_t r = asnet_dns_result(h, &ip, &ttl);
+    if (r == STACK_EAGAIN) return;
+    if (r == 0) printf("dns: %s -> %s ttl %u\n", resolve_name, ip_text(ip), ttl);
+    else printf("dns: %s -> %s\n", resolve_name, asnet_strerror(r));
+}
+
+static void start_resolve(void)
+{
+    if (!resolve_name || resolve_started) return;
+    resolve_started = 1;
+    int32_t h = asnet_dns_query(resolve_name, on_dns, NULL);
+    if (h < 0) printf("dns: %s -> %s\n", resolve_name, asnet_strerror(h));
+}
+
 static void on_dhcp(int32_t h, uint32_t events, void *ctx)
 {
     (void)ctx;
     uint32_t info[10];
     if (asnet_dhcp_info(h, info) < 0) return;
-    struct in_addr a = { .s_addr = htonl(info[1]) };
-    if (events & STACK_EV_CONNECTED) printf("dhcp: bound %s, lease %u s\n", inet_ntoa(a), info[6]);
+    if (events & STACK_EV_CONNECTED) {
+        printf("dhcp: bound %s", ip_text(info[1]));
+        printf(" mask %s", ip_text(info[2]));
+        printf(" gw %s", ip_text(info[3]));
+        printf(" dns %s lease %u s\n", ip_text(info[4]), info[6]);
+        start_resolve();
+    }
     if (events & STACK_EV_ERROR) printf("dhcp: address lost\n");
 }
 
@@ -96,7 +128,7 @@ static unsigned parse_service(const char *s)
 static void usage(void)
 {
     fprintf(stderr, "usage: asnet-posix --tap NAME (--ip A [--mask M] [--gw G] | --dhcp) [--mac MAC]\n"
-                    "                   [--service echo|discard|chargen|http]...\n");
+                    "                   [--service echo|discard|chargen|http]... [--dns IP] [--resolve NAME]\n");
     exit(64);
 }
 
@@ -108,6 +140,8 @@ static void parse_args(int argc, char **argv, const char **tap, struct asnet_con
         if (!strcmp(a, "--dhcp")) { cfg->dhcp = 1; continue; }
         if (!v) usage();
         if (!strcmp(a, "--tap")) *tap = v;
+        else if (!strcmp(a, "--resolve")) resolve_name = v;
+        else if (!strcmp(a, "--dns")) { uint32_t ip; bad = parse_ip(v, &ip); if (!bad) dns_server = ip; }
         else if (!strcmp(a, "--ip")) bad = parse_ip(v, &cfg->ip);
         else if (!strcmp(a, "--mask")) bad = parse_ip(v, &cfg->netmask);
         else if (!strcmp(a, "--gw")) bad = parse_ip(v, &cfg->gateway);
@@ -135,7 +169,9 @@ int main(int argc, char **argv)
     cfg.dhcp = 0;
     err = asnet_init(&cfg);
     if (err < 0) { fprintf(stderr, "asnet_init: %s\n", asnet_strerror(err)); return 1; }
+    if (dns_server) asnet_dns_set_server(dns_server);
     if (dhcp && asnet_dhcp_start(on_dhcp, NULL) < 0) { fprintf(stderr, "dhcp_start failed\n"); return 1; }
+    if (!dhcp) start_resolve();
     if (services_start(services ? services : SVC_ECHO) < 0) { fprintf(stderr, "services failed\n"); return 1; }
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
