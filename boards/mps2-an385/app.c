@@ -4,8 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "app.h"
-#include "stack_port.h"
-#include "stack_abi.h"
+#include "asnet.h"
 #include "clock.h"
 
 #define ECHO_PORT 7u
@@ -29,35 +28,20 @@ struct conn {
 
 static struct conn conns[MAX_CONNS];
 static int32_t echo_listener, http_listener;
-static uint32_t io_ptr, io_size;
+static uint8_t rx[PENDING_CAP];
 
-#define STATE_NAME(n, v) [v] = #n,
-static const char *const state_names[] = { STACK_STATE_LIST(STATE_NAME) };
-
-static const char *state_name(uint32_t s)
+static void print_state_change(uint32_t slot, uint32_t from, uint32_t to)
 {
-    return s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "?";
-}
-
-static int32_t open_listener(uint32_t port)
-{
-    int32_t h = (int32_t)Z_stackZ_tcp_socket(&stack);
-    if (h < 0) return h;
-    (void)Z_stackZ_tcp_setsockopt(&stack, (u32)h, STACK_SO_REUSEADDR, 1);
-    int32_t err = (int32_t)Z_stackZ_tcp_bind(&stack, (u32)h, 0, port);
-    if (err == 0) err = (int32_t)Z_stackZ_tcp_listen(&stack, (u32)h, BACKLOG);
-    return err < 0 ? err : h;
+    printf("tcp: pcb %lu %s -> %s\n", (unsigned long)slot, asnet_state_name(from), asnet_state_name(to));
 }
 
 int app_start(void)
 {
-    io_ptr = Z_stackZ_io_buffer(&stack);
-    io_size = Z_stackZ_io_buffer_size(&stack);
-    if (io_size > PENDING_CAP) io_size = PENDING_CAP;
-    echo_listener = open_listener(ECHO_PORT);
-    http_listener = open_listener(HTTP_PORT);
+    asnet_on_trace(print_state_change);
+    echo_listener = asnet_tcp_listen(ECHO_PORT, BACKLOG, NULL, NULL);   /* polled: no callbacks */
+    http_listener = asnet_tcp_listen(HTTP_PORT, BACKLOG, NULL, NULL);
     printf("app: echo on :%u (%ld), http on :%u (%ld), io buffer %lu bytes\n", ECHO_PORT,
-           (long)echo_listener, HTTP_PORT, (long)http_listener, (unsigned long)io_size);
+           (long)echo_listener, HTTP_PORT, (long)http_listener, (unsigned long)PENDING_CAP);
     return echo_listener < 0 || http_listener < 0 ? -1 : 0;
 }
 
@@ -78,10 +62,10 @@ static struct conn *conn_alloc(int32_t h, enum conn_kind kind)
 static void accept_all(int32_t listener, enum conn_kind kind)
 {
     int32_t h;
-    while ((h = (int32_t)Z_stackZ_tcp_accept(&stack, (u32)listener)) > 0) {
+    while ((h = asnet_tcp_accept(listener, NULL, NULL)) > 0) {
         if (conn_alloc(h, kind) == NULL) {
             printf("app: no connection slot, aborting handle %ld\n", (long)h);
-            (void)Z_stackZ_tcp_abort(&stack, (u32)h);
+            (void)asnet_tcp_abort(h);
         }
     }
 }
@@ -99,7 +83,7 @@ static void conn_report_and_free(struct conn *c, const char *why)
 
 static void conn_close(struct conn *c, const char *why)
 {
-    (void)Z_stackZ_tcp_close(&stack, (u32)c->handle);
+    (void)asnet_tcp_close(c->handle);
     conn_report_and_free(c, why);
 }
 
@@ -107,11 +91,10 @@ static void conn_close(struct conn *c, const char *why)
 static int flush_pending(struct conn *c)
 {
     while (c->pending_len > 0) {
-        uint32_t n = c->pending_len < io_size ? c->pending_len : io_size;
-        memcpy(stack_mem(io_ptr), c->pending, n);
-        int32_t sent = (int32_t)Z_stackZ_tcp_send(&stack, (u32)c->handle, io_ptr, n);
+        int32_t sent = asnet_tcp_send(c->handle, c->pending, c->pending_len);
         if (sent == STACK_EAGAIN) return 0;
         if (sent < 0) return sent;
+        if (sent == 0) return 0;
         memmove(c->pending, c->pending + sent, c->pending_len - (uint32_t)sent);
         c->pending_len -= (uint32_t)sent;
         c->bytes_out += (uint32_t)sent;
@@ -125,7 +108,7 @@ static void http_build_response(struct conn *c)
     int blen = snprintf(body, sizeof body,
         "<html><body><h1>asnet on mps2-an385</h1><p>Cortex-M3, LAN9118, uptime %lu ms, "
         "tcp in %ld out %ld</p></body></html>\n", (unsigned long)clock_now_ms(),
-        (long)Z_stackZ_stats_get(&stack, STACK_STAT_tcp_in), (long)Z_stackZ_stats_get(&stack, STACK_STAT_tcp_out));
+        (long)asnet_stat(STACK_STAT_tcp_in), (long)asnet_stat(STACK_STAT_tcp_out));
     int n = snprintf((char *)c->pending, PENDING_CAP,
         "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
         blen, body);
@@ -158,42 +141,23 @@ static void pump(struct conn *c)
         return;
     }
     while (c->pending_len == 0) {
-        int32_t got = (int32_t)Z_stackZ_tcp_recv(&stack, (u32)c->handle, io_ptr, io_size);
+        int32_t got = asnet_tcp_recv(c->handle, rx, sizeof rx);
         if (got == STACK_EAGAIN) return;
         if (got == 0) { conn_close(c, "peer closed"); return; }
         if (got < 0) { conn_close(c, "error"); return; }
-        consume(c, stack_mem(io_ptr), (uint32_t)got);
+        consume(c, rx, (uint32_t)got);
         if (flush_pending(c) < 0) { conn_close(c, "send failed"); return; }
         if (c->close_after_flush) return;
     }
 }
 
-static void print_state_changes(void)
-{
-    int32_t t;
-    while ((t = (int32_t)Z_stackZ_trace_poll(&stack)) != -1) {
-        uint32_t slot = (uint32_t)t & 0xffu, from = ((uint32_t)t >> 8) & 0xffu, to = ((uint32_t)t >> 16) & 0xffu;
-        printf("tcp: pcb %lu %s -> %s\n", (unsigned long)slot, state_name(from), state_name(to));
-    }
-}
-
-static void drain_events(void)
-{
-    while (Z_stackZ_ev_poll(&stack) != 0) {
-    }
-}
-
 uint32_t app_poll(void)
 {
-    stack_port_poll_input();
-    uint32_t next = Z_stackZ_timers_run(&stack);
-    drain_events();
+    uint32_t next = (uint32_t)asnet_poll();     /* frames in, timers, events and state changes out */
     accept_all(echo_listener, CONN_ECHO);
     accept_all(http_listener, CONN_HTTP);
     for (uint32_t i = 0; i < MAX_CONNS; i++) {
         if (conns[i].kind != CONN_FREE) pump(&conns[i]);
     }
-    drain_events();
-    print_state_changes();
     return next;
 }

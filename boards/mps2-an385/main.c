@@ -4,7 +4,8 @@
 #include "uart.h"
 #include "lan9118.h"
 #include "selftest.h"
-#include "stack_port.h"
+#include "asnet.h"
+#include "wasm_rt_static.h"
 #include "app.h"
 #include "startup.h"
 
@@ -58,12 +59,14 @@ int main(void)
     if (selftest_arp(board_mac, OUR_IP, GATEWAY_IP) < 0) return 1;
     print_driver_stats();
     printf("selftest: PASS\n");
-    int err = stack_port_init(board_mac, OUR_IP, NETMASK, GATEWAY_IP);
+    struct asnet_config cfg = { .ip = OUR_IP, .netmask = NETMASK, .gateway = GATEWAY_IP };
+    for (int i = 0; i < 6; i++) cfg.mac[i] = board_mac[i];
+    int err = asnet_init(&cfg);
     if (err != 0) {
         printf("stack: stack_init failed (%d)\n", err);
         return 1;
     }
-    printf("stack: up, linear memory %lu KiB\n", (unsigned long)(stack.w2c_memory.size / 1024u));
+    printf("stack: up, linear memory %lu KiB\n", (unsigned long)(WASM_RT_STATIC_PAGES * 64u));
     if (app_start() < 0) return 1;
     serve_forever();
 }
