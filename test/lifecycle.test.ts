@@ -103,3 +103,42 @@ test('half-close: the side that shut down writing keeps reading', () => {
   assert.equal(got, big.length, 'all of B\'s data reached the half-closed A');
   assert.equal(a.send(c, Uint8Array.of(1)), -32, 'EPIPE after SHUT_WR');
 });
+
+// Regression: unread data must survive the end of the connection. Bytes that came before the peer's
+// FIN stay readable after our side reaches TIME_WAIT (active close by shutdown) or CLOSED (LAST_ACK
+// acknowledged), until the application reads them or closes the socket.
+test('unread data stays readable after TIME_WAIT and after LAST_ACK -> CLOSED', () => {
+  const sim = new Sim({ seed: 21 });
+  const a = sim.addStack({ name: 'A', mac: '02:00:00:00:00:01', ip: '192.0.2.1' });
+  const b = sim.addStack({ name: 'B', mac: '02:00:00:00:00:02', ip: '192.0.2.2' });
+  sim.connect([a, b], { impair: { delayMs: 1 } });
+  const l = b.socket(); b.bind(l, 0, 7); b.listen(l, 2);
+  const enc = new TextEncoder(), dec = new TextDecoder();
+  // A half-closes first, B answers and closes; A reads nothing until it is in TIME_WAIT.
+  const c = a.socket(); a.connect(c, '192.0.2.2', 7);
+  sim.run({ for: 50 });
+  const s = b.accept(l);
+  a.shutdown(c, 1);
+  sim.run({ for: 50 });
+  b.send(s, enc.encode('late data'));
+  b.close(s);
+  sim.run({ for: 500 });
+  assert.equal(STATE_NAMES[a.state(c)], 'TIME_WAIT');
+  assert.equal(dec.decode(a.recv(c) as Uint8Array), 'late data');
+  assert.equal((a.recv(c) as Uint8Array).length, 0, 'then end of stream');
+  // B is the passive closer: data from A, A's FIN; B shuts down its side and reaches CLOSED unread.
+  const c2 = a.socket(); a.connect(c2, '192.0.2.2', 7);
+  sim.run({ for: 50 });
+  const s2 = b.accept(l);
+  a.send(c2, enc.encode('unread by B'));
+  a.close(c2);
+  sim.run({ for: 500 });
+  b.shutdown(s2, 1);
+  sim.run({ for: 500 });
+  assert.equal(STATE_NAMES[b.state(s2)], 'CLOSED');
+  assert.equal(dec.decode(b.recv(s2) as Uint8Array), 'unread by B');
+  b.close(s2);
+  a.close(c);
+  assert.equal(a.checkInvariants(), 0);
+  assert.equal(b.checkInvariants(), 0);
+});

@@ -30,6 +30,18 @@ export function releaseResources(p: Pcb): void {
   p.oooLast = 0xff;
 }
 
+// The end of an orderly close: the send side and the scoreboards go; bytes the peer sent before its
+// FIN stay in the receive queue while the application holds the socket and has not read them.
+function releaseAllButUnread(p: Pcb): void {
+  const keep = p.sock != 0 && rcvq(p).len > 0;
+  if (!keep) { releaseResources(p); return; }
+  sndq(p).release();
+  rcvq(p).trimTail();
+  rangeClear(changetype<usize>(p) + offsetof<Pcb>("oooHead"));
+  rangeClear(changetype<usize>(p) + offsetof<Pcb>("sackHead"));
+  p.oooLast = 0xff;
+}
+
 // Frees a PCB and everything it holds (also used to recycle one under pool pressure).
 export function pcbDestroy(p: Pcb): void {
   if (p.listener != 0) acceptQueueRemove(p);
@@ -43,7 +55,8 @@ function finish(p: Pcb, ev: u8): void {
   p.rtxAt = 0;
   p.timer2At = 0;
   if (p.sock == 0) { pcbDestroy(p); return; }   // orphans, and connections never accepted
-  releaseResources(p);
+  if (ev == EV_CLOSED) releaseAllButUnread(p);  // an orderly end: unread data stays readable
+  else releaseResources(p);
   setState(p, CLOSED);
   listMove(p, LIST_UNBOUND);
   notify(p, ev);
@@ -71,7 +84,7 @@ export function enterTimeWait(p: Pcb): void {
     closeFinished(p);
     return;
   }
-  releaseResources(p);
+  releaseAllButUnread(p);
   setState(p, TIME_WAIT);
   listMove(p, LIST_TW);
   p.rtxAt = 0;
@@ -116,7 +129,7 @@ export function closeByApp(p: Pcb): void {
   const s = p.state;
   p.sock = 0;
   if (s == CLOSED || s == SYN_SENT) { pcbDestroy(p); return; }
-  if (s == TIME_WAIT) return;
+  if (s == TIME_WAIT) { rcvq(p).release(); return; }   // unread data of a finished connection
   // RFC 9293 §3.10.4 / RFC 2525 §2.17: closing with unread data resets the connection;
   // SO_LINGER {on, 0} asks for the same.
   const lingerZero = (p.flags & F_LINGER) != 0 && p.lingerSec == 0;
