@@ -281,6 +281,12 @@ function synchronizedInput(p: Pcb): void {
   const isRst = (segFlags & RST) != 0;
   // A retransmitted SYN while our SYN-ACK is out: answer it again.
   if (p.state == SYN_RCVD && (segFlags & (SYN | ACK)) == SYN && segSeq == p.irs) { sendSyn(p); return; }
+  // Simultaneous open (RFC 9293 §3.5 figure 8): the peer's SYN-ACK repeats its SYN and acknowledges
+  // ours; take it as the ACK at RCV.NXT that completes the handshake (Linux does the same).
+  if (p.state == SYN_RCVD && (segFlags & (SYN | ACK)) == (SYN | ACK) && segSeq + 1 == p.rcvNxt && segAck == p.sndNxt) {
+    segFlags &= ~SYN;
+    segSeq = p.rcvNxt;
+  }
   // RFC 7323 §5.3: PAWS.
   if ((p.flags & F_TS) != 0 && opts.hasTs && !isRst && seqLt(opts.tsVal, p.tsRecent) &&
       nowMs - prevRecv < PAWS_IDLE_MS) {

@@ -284,6 +284,18 @@ function overflow(rip: u32, rport: u32, lport: u32, ack: u32, entry: i32): void 
   }
 }
 
+// RFC 9293 §3.10.7.4 (SYN-RECEIVED): an RST in the window returns a passive open to LISTEN,
+// i.e. the half-open entry goes. Out-of-window RSTs are ignored (RFC 5961 §3.2, no challenge ACK
+// for entries that hold no connection).
+function onRst(li: i32, rip: u32, rport: u32, seq: u32): void {
+  const e = synFind(li, rip, rport);
+  if (e < 0) return;
+  const s = synAt(e);
+  if (seq - (s.irs + 1) >= min(listenerAt(li).rcvLimit, 0xffff)) return;
+  count(Stat.tcp_attempt_fails);
+  synDrop(e);
+}
+
 // The final ACK of a handshake. Returns the new PCB, or -1 when the segment was consumed.
 function onAck(li: i32, rip: u32, rport: u32, seq: u32, ack: u32): i32 {
   const l = listenerAt(li);
@@ -318,7 +330,7 @@ function onAck(li: i32, rip: u32, rport: u32, seq: u32, ack: u32): i32 {
 // A segment for a listening port (RFC 9293 §3.10.7.2). Returns a PCB index when the segment
 // completed a handshake and its remaining content (data, FIN) must be processed on it.
 export function listenInput(li: i32, rip: u32, rport: u32, seq: u32, ack: u32, flags: u32): i32 {
-  if (flags & RST) return -1;
+  if (flags & RST) { onRst(li, rip, rport, seq); return -1; }
   if (flags & ACK) {
     if (flags & SYN) { sendRstReply(rip, rport, listenerAt(li).port, ack, 0, false); return -1; }
     return onAck(li, rip, rport, seq, ack);
