@@ -39,7 +39,7 @@ export class Runner {
   run(text: string): void {
     const lines = text.split('\n');
     lines.forEach((raw, i) => {
-      const line = raw.replace(/#.*/, '').trim();
+      const line = raw.replace(/(#|\/\/).*/, '').trim();
       if (!line) return;
       this.where = `${this.file}:${i + 1}: ${line}`;
       this.step(line);
@@ -60,6 +60,7 @@ export class Runner {
     const m = /^(\+?[0-9.]+)\s+(.*)$/.exec(line);
     const body = m ? m[2] : line;
     if (m) this.advanceTo(m[1].startsWith('+') ? this.clock.now + secs(m[1].slice(1)) : this.t0 + secs(m[1]));
+    if (/^\w+\(.*\)\s*=/.test(body)) { this.syscall(body); return; }      // packetdrill syscall syntax
     for (const part of body.split(';').map((s) => s.trim()).filter(Boolean)) {
       if (part.startsWith('<')) this.inbound(part.slice(1).trim());
       else if (part.startsWith('>')) this.outbound(part.slice(1).trim());
@@ -106,7 +107,7 @@ export class Runner {
     // PSH is advisory (RFC 9293 §3.9.1): stacks differ on which segments carry it; not compared.
     if ((got.flags & ~FLAG.P) !== (want.flags & ~FLAG.P)) this.fail(`flags: expected ${spec}, got ${fmt(got)}`);
     if (want.flags & FLAG.S && this.stackIsn === null) this.stackIsn = got.seq;
-    const isn = this.stackIsn ?? got.seq;
+    const isn = this.stackIsn ?? 0;          // no SYN from the stack yet: numbers are absolute
     const rel = (got.seq - isn) >>> 0;
     if (rel !== want.seq || got.len !== want.len) this.fail(`seq: expected ${spec}, got ${fmt(got)}`);
     if (want.ack !== undefined && ((got.ack - REMOTE_ISN) >>> 0) !== want.ack) this.fail(`ack: expected ${spec}, got ${fmt(got)}`);
@@ -158,6 +159,41 @@ export class Runner {
     const want = rhs in ERRORS ? ERRORS[rhs as keyof typeof ERRORS] : /^-?\d+$/.test(rhs) ? Number(rhs) : null;
     if (want === null) { this.handles.set(rhs, r); if (r <= 0) this.fail(`${op} returned ${errText(r)}, expected a handle`); return; }
     if (r !== want) this.fail(`${op} returned ${errText(r)}, expected ${rhs}`);
+  }
+
+  /**
+   * Real packetdrill system-call lines: `socket(..., SOCK_STREAM, IPPROTO_TCP) = 3`, `bind(3, ..., ...) = 0`
+   * (local port 8080, packetdrill's default), `listen(3, 1) = 0`, `accept(3, ..., ...) = 4`,
+   * `connect(3, ..., ...) = -1 EINPROGRESS (...)`, `write(4, ..., 1000) = 1000`, `read(4, ..., 1000) = 1000`,
+   * `shutdown(4, SHUT_WR) = 0`, `close(4) = 0`, `setsockopt(3, SOL_SOCKET|IPPROTO_TCP, NAME, [V], 4) = 0`.
+   * Anything else fails with "unsupported packetdrill line".
+   */
+  private syscall(body: string): void {
+    const m = /^(\w+)\((.*)\)\s*=\s*(-?\d+)(?:\s+(E[A-Z]+))?/.exec(body);
+    if (!m) this.fail(`unsupported packetdrill line (cannot parse the call)`);
+    const [, fn, argText, retText, errno] = m;
+    const a = argText.split(',').map((x) => x.trim());
+    const fd = `fd${a[0]}`, want = errno ?? retText;
+    const ret = (v: string) => (v === '-1' ? undefined : v);
+    switch (fn) {
+      case 'socket':
+        if (!argText.includes('SOCK_STREAM')) this.fail('unsupported packetdrill line (only SOCK_STREAM sockets)');
+        this.invoke('socket', [`fd${retText}`], undefined); return;
+      case 'bind': this.call(`bind ${fd} 8080 = ${want}`); return;
+      case 'listen': this.call(`listen ${fd} ${a[1]} = ${want}`); return;
+      case 'accept': this.call(ret(retText) ? `accept ${fd} fd${retText}` : `accept ${fd} = ${want}`); return;
+      case 'connect': this.call(`connect ${fd} = ${want}`); return;
+      case 'write': case 'send': this.call(`send ${fd} ${a[2]} = ${want}`); return;
+      case 'read': case 'recv': this.call(`recv ${fd} ${a[2]} = ${want}`); return;
+      case 'shutdown': this.call(`shutdown ${fd} ${a[1].replace('SHUT_', '')} = ${want}`); return;
+      case 'close': this.call(`close ${fd} = ${want}`); return;
+      case 'setsockopt': {
+        const v = /\[(\d+)\]/.exec(argText)?.[1] ?? /l_linger=(\d+)/.exec(argText)?.[1];
+        if (v === undefined || !(a[2] in SOCKOPTS)) this.fail(`unsupported packetdrill line (option ${a[2]})`);
+        this.call(`setsockopt ${fd} ${a[2]} ${v} = ${want}`); return;
+      }
+      default: this.fail(`unsupported packetdrill line (${fn} is not supported by this runner)`);
+    }
   }
 
   private h(name: string): number {
@@ -254,11 +290,11 @@ function parseOptions(text: string, seg: Seg, fail: (m: string) => never): void 
   for (const item of text.split(',').map((s) => s.trim())) {
     const w = item.split(/\s+/);
     if (w[0] === 'mss') seg.opts.set('mss', [Number(w[1])]);
-    else if (w[0] === 'wscale') seg.opts.set('wscale', [Number(w[1])]);
+    else if (w[0] === 'wscale' || w[0] === 'wS') seg.opts.set('wscale', [Number(w[1])]);
     else if (w[0] === 'sackOK') seg.opts.set('sackOK', []);
     else if (w[0] === 'TS') seg.opts.set('TS', [Number(w[2]), w[4] === '*' ? NaN : Number(w[4])]);
     else if (w[0] === 'sack') seg.opts.set('sack', w.slice(1).flatMap((b) => b.split(':').map(Number)));
-    else if (w[0] === 'nop' || w[0] === '...') { /* layout only */ }
+    else if (w[0] === 'nop' || w[0] === '...' || w[0] === 'eol') { /* layout only */ }
     else fail(`unknown option ${item}`);
   }
 }
