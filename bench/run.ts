@@ -68,7 +68,8 @@ else console.log('lwIP: /usr/include/lwip missing. Install it: apt-get install -
 const W = 'bench/wasm2c/build/pair', L = 'bench/lwip/build/pair';
 const stacks = { wasm2c: W, ...(lwipThere ? { lwip: L } : {}) } as Record<string, string>;
 
-const side: Record<string, Json & { insnPerMiB: number | null }> = {};
+type Side = { mibPerS: number; connPerS: number; rrPerSNagle: number; rrPerSNoDelay: number; insnPerMiB: number | null };
+const side: Record<string, Side> = {};
 for (const [name, bin] of Object.entries(stacks)) {
   const bulk = run(bin, ['bulk', '64']);
   const conn = run(bin, ['conn', '2000']);
