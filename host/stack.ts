@@ -162,10 +162,11 @@ function ipArg(ip: string | number): number {
 const modules = new Map<string, WebAssembly.Module>();
 
 /** Path of a build's .wasm under build/. */
-/** $ASNET_BUILD when it names a build, else release. */
+/** $ASNET_BUILD when it names a build; else checked under node's test runner, release otherwise. */
 export function defaultBuild(): Build {
   const b = process.env.ASNET_BUILD;
-  return b !== undefined && b in BUILD_FILES ? (b as Build) : 'release';
+  if (b !== undefined && b in BUILD_FILES) return b as Build;
+  return process.env.NODE_TEST_CONTEXT !== undefined ? 'checked' : 'release';
 }
 
 export function wasmPath(build: Build = defaultBuild()): string {
