@@ -1,6 +1,6 @@
 // boards/esp32: the ESP-IDF project cannot be built here (no ESP-IDF in CI), so this suite checks
 // everything that can be checked without it:
-// - the WAMR natives table (main/stack_natives.c) names exactly the imports of build/stack.wasm,
+// - the WAMR natives table (boards/common/stack_natives.c) names exactly the imports of build/stack.wasm,
 //   with WAMR signatures that match the wasm function types (import section parsed here);
 // - the board's C files that do not include ESP-IDF/WAMR/FreeRTOS headers compile with the host
 //   gcc against boards/common, and the portable pieces (frame queue, IP parsing) run correctly;
@@ -78,7 +78,7 @@ function wasmImports(bytes: Uint8Array): Import[] {
 
 /** Entries of the NATIVE(name, "signature") table in stack_natives.c. */
 function nativesTable(): Import[] {
-  const src = readFileSync(join(MAIN, 'stack_natives.c'), 'utf8');
+  const src = readFileSync(join(COMMON, 'stack_natives.c'), 'utf8');
   const table = src.slice(src.indexOf('NativeSymbol stack_natives[]'));
   return [...table.matchAll(/NATIVE\((\w+),\s*"([^"]*)"\)/g)].map((m) => ({
     module: 'env', name: m[1], signature: m[2],
@@ -93,7 +93,7 @@ test('natives table matches the import section of build/stack.wasm exactly', () 
   const natives = nativesTable().map(key).sort();
   assert.ok(imports.length > 0, 'no imports parsed');
   assert.deepEqual(natives, imports);
-  const stackNativesSrc = readFileSync(join(MAIN, 'wamr_port.c'), 'utf8');
+  const stackNativesSrc = readFileSync(join(COMMON, 'runtime_wamr.c'), 'utf8');
   assert.match(stackNativesSrc, /native_module_name = "env"/, 'natives must be registered for module env');
 });
 
@@ -227,10 +227,18 @@ test('every CONFIG_ASNET_* used in the C sources is declared in Kconfig.projbuil
 
 test('CMake and the component manifest reference what exists', () => {
   const cmake = readFileSync(join(MAIN, 'CMakeLists.txt'), 'utf8');
-  const srcs = cmake.match(/SRCS\s+([^\n]+)/)![1].match(/"([^"]+)"/g)!.map((s) => s.slice(1, -1));
+  const srcs = cmake.match(/^\s*SRCS\s+([^\n]+)/m)![1].match(/"([^"]+)"/g)!.map((s) => s.slice(1, -1));
   for (const s of srcs) assert.ok(existsSync(join(MAIN, s)), `SRCS names missing ${s}`);
   const cFiles = readdirSync(MAIN).filter((f) => f.endsWith('.c')).sort();
-  assert.deepEqual([...srcs].sort(), cFiles, 'every .c in main/ is built, and only those');
+  assert.deepEqual(srcs.filter((s) => !s.startsWith('../')).sort(), cFiles, 'every .c in main/ is built, and only those');
+  for (const [cfg, files] of [['else', ['../../common/runtime_wamr.c', '../../common/stack_natives.c']],
+    ['CONFIG_ASNET_RUNTIME_WASM2C', ['../../common/runtime_wasm2c.c', '../../common/wasm_rt_static.c']]] as const) {
+    for (const f of files) {
+      assert.ok(cmake.includes(`"${f}"`), `${cfg}: RUNTIME_SRCS must name ${f}`);
+      assert.ok(existsSync(join(MAIN, f)), `${f} missing`);
+    }
+  }
+  assert.match(readFileSync(join(MAIN, 'Kconfig.projbuild'), 'utf8'), /config ASNET_RUNTIME_WASM2C/, 'the wasm2c option exists');
   for (const dir of cmake.match(/INCLUDE_DIRS\s+([^\n]+)/)![1].match(/"([^"]+)"/g)!) {
     assert.ok(existsSync(join(MAIN, dir.slice(1, -1))), `INCLUDE_DIRS names missing ${dir}`);
   }

@@ -10,7 +10,11 @@ import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
 const BOARD = join(ROOT, 'boards', 'posix');
-const BIN = join(BOARD, 'build', 'asnet-posix');
+// ASNET_POSIX_RUNTIME=wamr ASNET_WAMR_ROOT=<tree> runs the same suite on the WAMR build (optional,
+// never in CI: the default is the wasm2c build).
+const RUNTIME = process.env.ASNET_POSIX_RUNTIME === 'wamr' ? 'wamr' : 'wasm2c';
+const MAKE_ARGS = RUNTIME === 'wamr' ? ['RUNTIME=wamr', `WAMR_ROOT=${process.env.ASNET_WAMR_ROOT ?? ''}`] : [];
+const BIN = join(BOARD, 'build', ...(RUNTIME === 'wamr' ? ['wamr'] : []), 'asnet-posix');
 const CLIENT = join(ROOT, 'test', 'helpers', 'posix-client.mjs');
 const NS = `asnet-posix-${process.pid}`;
 let board: ChildProcess | null = null;
@@ -22,10 +26,14 @@ function sh(cmd: string, args: string[], timeout = 20_000): string {
 const inNs = (cmd: string[], timeout?: number) => sh('ip', ['netns', 'exec', NS, ...cmd], timeout);
 
 function requireRoot(): void {
-  const why = typeof process.getuid !== 'function' || process.getuid() !== 0
-    ? 'must run as root (it creates a network namespace and a TAP device)'
-    : spawnSync('ip', ['-V']).status !== 0 ? "the 'ip' command is missing" : '';
-  if (why) assert.fail(`board-posix: ${why}. Fix: run 'sudo npm test' (apt-get install -y iproute2 iputils-ping curl)`);
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+    assert.fail("board-posix: must run as root (it creates a network namespace and a TAP device). Fix: sudo node --import tsx --test test/board-posix.test.ts");
+  }
+  for (const [tool, pkg] of [['ip', 'iproute2'], ['ping', 'iputils-ping'], ['curl', 'curl'], ['make', 'make'], ['wasm2c', 'wabt']]) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+      assert.fail(`board-posix: '${tool}' is missing. Fix: apt-get install -y ${pkg}`);
+    }
+  }
 }
 
 async function waitFor(pred: () => boolean, ms: number, what: string): Promise<void> {
@@ -54,7 +62,7 @@ function client(mode: string, bytes = 0): { ok: boolean; ms: number; [k: string]
 
 before(async () => {
   requireRoot();
-  sh('make', ['-C', BOARD, '-s'], 120_000);
+  sh('make', ['-C', BOARD, '-s', ...MAKE_ARGS], 120_000);
   sh('ip', ['netns', 'add', NS]);
   inNs(['ip', 'link', 'set', 'lo', 'up']);
   inNs(['ip', 'tuntap', 'add', 'dev', 'tap0', 'mode', 'tap']);
@@ -76,6 +84,11 @@ after(async () => {
   spawnSync('ip', ['netns', 'del', NS]);
 });
 
+test('boards/common with a fake board: TX ring, 250/500 ms timers, trap recovery, fuzzed frames and calls never trap', () => {
+  const out = sh('make', ['-C', BOARD, '-s', 'check'], 60_000); // always the wasm2c build
+  assert.match(out, /glue-check: PASS/, out);
+});
+
 test('ping: ICMP echo answered', () => {
   const out = inNs(['ping', '-c', '3', '-i', '0.2', '-W', '2', '192.0.2.2']);
   assert.match(out, / 0% packet loss/);
@@ -91,7 +104,7 @@ test('echo: 1 MiB byte-exact through the kernel TCP; Linux closes first: CLOSE_W
   const mark = log.length;
   const r = client('echo', 1 << 20);
   assert.ok(r.ok, JSON.stringify(r));
-  console.log(`posix echo: 1 MiB each way in ${r.ms} ms`);
+  console.log(`posix echo (${RUNTIME}): 1 MiB each way in ${r.ms} ms`);
   await expectSequence(mark, ['CLOSED', 'SYN_RCVD', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
 });
 

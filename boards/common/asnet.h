@@ -1,7 +1,8 @@
 /* The application API for C firmware on any board: the stack's exports (docs/ABI.md) as
  * socket-like calls, the event queue delivered as per-handle callbacks, and the main loop that
  * moves frames between the MAC (mac.h) and the stack and runs its timers. Built on the wasm2c
- * runtime (wasm_rt_static.c) or on WAMR (asnet_wamr.c) with the same header.
+ * runtime (runtime_wasm2c.c + wasm_rt_static.c) or on WAMR (runtime_wamr.c + stack_natives.c) with the
+ * same header, through stack_glue.c (imports, TX ring, timers, trap recovery).
  *
  * Single-threaded: call everything from one task. Handles, error codes (ASNET_E* = STACK_E* from
  * stack_abi.h, negative POSIX errno) and event bits are the ABI's. */
@@ -15,6 +16,8 @@ struct asnet_config {
     uint8_t mac[6];
     uint32_t ip, netmask, gateway;   /* host order: 192.0.2.2 = 0xC0000202; ip 0 with dhcp = 1 */
     int dhcp;                        /* start the DHCP client at init */
+    const uint8_t *wasm;             /* module bytes for WAMR (build/stack.wasm or .aot); NULL with wasm2c */
+    uint32_t wasm_len;
 };
 
 /* Called for every event of a handle: bits are STACK_EV_*. */
@@ -27,7 +30,8 @@ int asnet_init(const struct asnet_config *cfg);
 /* One pass of the main loop: every waiting frame in, due timers, events and traces out. Returns
  * the ms until the next timer is due (the caller may sleep that long or until a frame arrives). */
 int32_t asnet_poll(void);
-/* Trap recovery: 1 if the module trapped since the last call (it was re-initialised). */
+/* Trap recovery: 1 if the module trapped since the last call (it was re-initialised, every handle
+ * is gone: reopen the listeners). */
 int asnet_trapped(const char **why);
 
 /* Event routing: the callback for a handle (replaced by later calls; NULL removes it). */

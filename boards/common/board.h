@@ -7,6 +7,8 @@
 uint32_t board_now_ms(void);
 /* 32 bits of entropy: a TRNG where the board has one (ISN and cookie secrets, DNS IDs). */
 uint32_t board_random(void);
-/* The wasm module trapped outside a guarded call, or the runtime cannot continue: report, stop. */
+/* One line on the board's console (UART, stdout); the glue reports traps with it. */
+void board_log(const char *line);
+/* The runtime cannot continue (no memory for the module, restart after a trap failed): report, stop. */
 void board_fatal(const char *why) __attribute__((noreturn));
 #endif

@@ -1,8 +1,9 @@
 /* A wasm2c runtime for wabt 1.0.32's wasm-rt.h with no mmap, no signals and no malloc, for every
  * native board (bare metal and Linux alike): linear memory is one static array, every load and
  * store is bounds-checked by the generated code (build with WASM_RT_MEMCHECK_SIGNAL_HANDLER=0),
- * and a trap unwinds with longjmp to the innermost asnet_guard() (asnet.c), so a board can report
- * the stack's bug and restart it instead of dying. Outside a guard a trap is fatal. */
+ * and a trap unwinds with longjmp to the guard of the current call (stack_rt_call in runtime_wasm2c.c),
+ * so the glue can report the stack's bug and restart it instead of dying. Outside a guard a trap is
+ * fatal (board_fatal). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <string.h>

@@ -23,6 +23,8 @@ uint32_t board_random(void)
     return entropy;
 }
 
+void board_log(const char *line) { printf("%s\n", line); }
+
 void board_fatal(const char *why)
 {
     printf("wasm trap: %s\n", why);

@@ -5,6 +5,7 @@
  *   asnet-posix --tap tap0 --ip 192.0.2.2 --mask 255.255.255.0 --gw 192.0.2.1
  *               --mac 02:00:00:00:00:02 --service echo --service http [--dhcp] */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +15,18 @@
 #include "asnet.h"
 #include "board.h"
 #include "posix.h"
+#include "stack_glue.h"
 
 static volatile sig_atomic_t stop_requested, netstat_requested;
 static const char *resolve_name;          /* --resolve: looked up once an address is configured */
 static int resolve_started;
 static uint32_t dns_server;               /* --dns: a static DNS server (DHCP option 6 sets it too) */
+static const char *wasm_path;             /* --wasm: the module WAMR loads (RUNTIME=wamr) */
+
+#ifndef STACK_WASM_PATH
+#define STACK_WASM_PATH "../../build/stack.wasm"
+#endif
+#define MAX_MODULE_BYTES (256u * 1024u)
 
 uint32_t board_now_ms(void)
 {
@@ -33,6 +41,8 @@ uint32_t board_random(void)
     if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) v = board_now_ms() * 2654435761u;
     return v;
 }
+
+void board_log(const char *line) { printf("%s\n", line); }
 
 void board_fatal(const char *why)
 {
@@ -58,7 +68,9 @@ static void print_netstat(void)
         int32_t n = asnet_netstat_count((int)s);
         if (n > 0) printf(" %s=%d", asnet_state_name(s), n);
     }
-    printf("\n");
+    const struct stack_glue_stats *g = stack_glue_stats();
+    printf(" | frames rx %u tx %u (queued %u, dropped %u), rx errors %u, traps %u\n",
+           g->rx_frames, g->tx_frames, g->tx_queued, g->tx_drops, g->rx_errors, g->traps);
 }
 
 static const char *ip_text(uint32_t ip)
@@ -128,7 +140,8 @@ static unsigned parse_service(const char *s)
 static void usage(void)
 {
     fprintf(stderr, "usage: asnet-posix --tap NAME (--ip A [--mask M] [--gw G] | --dhcp) [--mac MAC]\n"
-                    "                   [--service echo|discard|chargen|http]... [--dns IP] [--resolve NAME]\n");
+                    "                   [--service echo|discard|chargen|http]... [--dns IP] [--resolve NAME]\n"
+                    "                   [--wasm stack.wasm (RUNTIME=wamr builds)]\n");
     exit(64);
 }
 
@@ -141,6 +154,7 @@ static void parse_args(int argc, char **argv, const char **tap, struct asnet_con
         if (!v) usage();
         if (!strcmp(a, "--tap")) *tap = v;
         else if (!strcmp(a, "--resolve")) resolve_name = v;
+        else if (!strcmp(a, "--wasm")) wasm_path = v;
         else if (!strcmp(a, "--dns")) { uint32_t ip; bad = parse_ip(v, &ip); if (!bad) dns_server = ip; }
         else if (!strcmp(a, "--ip")) bad = parse_ip(v, &cfg->ip);
         else if (!strcmp(a, "--mask")) bad = parse_ip(v, &cfg->netmask);
@@ -154,6 +168,28 @@ static void parse_args(int argc, char **argv, const char **tap, struct asnet_con
     if (!*tap || (!cfg->ip && !cfg->dhcp)) usage();
 }
 
+/* RUNTIME=wamr: the module bytes, read once into a static buffer (wasm2c compiled them in). */
+static int load_module(struct asnet_config *cfg)
+{
+#ifdef ASNET_RUNTIME_WAMR
+    static uint8_t module[MAX_MODULE_BYTES];
+    const char *path = wasm_path ? wasm_path : STACK_WASM_PATH;
+    FILE *f = fopen(path, "rb");
+    if (!f) { fprintf(stderr, "%s: %s\n", path, strerror(errno)); return -1; }
+    size_t n = fread(module, 1, sizeof module, f);
+    int too_big = fgetc(f) != EOF;
+    fclose(f);
+    if (n == 0 || too_big) { fprintf(stderr, "%s: empty or larger than %u bytes\n", path, MAX_MODULE_BYTES); return -1; }
+    cfg->wasm = module;
+    cfg->wasm_len = (uint32_t)n;
+    printf("posix: runtime WAMR, module %s (%zu bytes)\n", path, n);
+#else
+    (void)cfg;
+    if (wasm_path) fprintf(stderr, "--wasm ignored: this build runs the wasm2c translation\n");
+#endif
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct asnet_config cfg = { .mac = { 0x02, 0, 0, 0, 0, 0x02 }, .netmask = 0xffffff00u };
@@ -163,6 +199,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     int err = tap_open(tap);
     if (err < 0) { fprintf(stderr, "tap %s: %s\n", tap, strerror(-err)); return 1; }
+    if (load_module(&cfg) < 0) return 1;
     asnet_on_trace(on_trace);
     cfg.dhcp = cfg.dhcp && cfg.ip == 0;
     int dhcp = cfg.dhcp;
@@ -181,7 +218,7 @@ int main(int argc, char **argv)
         int32_t next = asnet_poll();
         services_poll();
         const char *why;
-        if (asnet_trapped(&why)) { printf("stack: trapped (%s), restarted\n", why); services_start(services ? services : SVC_ECHO); }
+        if (asnet_trapped(&why)) services_restart(services ? services : SVC_ECHO);   /* board_log said why */
         if (netstat_requested) { netstat_requested = 0; print_netstat(); }
         board_wait(next < 50 ? next : 50);
     }

@@ -10,6 +10,8 @@ void board_wait(int32_t ms);
 enum service { SVC_ECHO = 1, SVC_DISCARD = 2, SVC_CHARGEN = 4, SVC_HTTP = 8 };
 /* Open the listeners of the selected services. 0 or the first error. */
 int services_start(unsigned which);
+/* After a trap (asnet_trapped): forget every connection and listener, open the listeners again. */
+int services_restart(unsigned which);
 /* Accept what waits in the listeners' queues when connection slots are free. */
 void services_poll(void);
 #endif

@@ -124,6 +124,15 @@ static void listener_event(int32_t l, uint32_t events, void *ctx)
     }
 }
 
+/* After a trap the module was restarted: every handle is gone (and may be reused), so forget the
+ * connections without closing them and open the listeners again. */
+int services_restart(unsigned which)
+{
+    memset(conns, 0, sizeof conns);
+    listener_count = 0;
+    return services_start(which);
+}
+
 int services_start(unsigned which)
 {
     static const struct { unsigned bit; uint16_t port; enum kind kind; } table[] = {
@@ -133,6 +142,7 @@ int services_start(unsigned which)
         if (!(which & table[i].bit)) continue;
         int32_t l = asnet_tcp_listen(table[i].port, 8, listener_event, (void *)(intptr_t)table[i].kind);
         if (l < 0) return l;
+        if (listener_count == (int)(sizeof listeners / sizeof listeners[0])) return STACK_ENOBUFS;
         listeners[listener_count].h = l;
         listeners[listener_count++].kind = table[i].kind;
         printf("service: port %u listening\n", table[i].port);

@@ -1,4 +1,4 @@
-/* WAMR native symbols for module `env`: exactly the stack's imports (docs/ABI.md). */
+/* WAMR native symbols for module `env`: exactly the stack's imports (docs/ABI.md "Imports"). */
 #ifndef STACK_NATIVES_H
 #define STACK_NATIVES_H
 #include "wasm_export.h"

@@ -1,7 +1,9 @@
-/* Natives table for WAMR. Signatures use WAMR's notation (doc/export_native_api.md): `i` is i32,
- * the part in parentheses is the parameter list. `netif_output` takes a raw offset ("ii", not "*~")
- * so that this file validates the range itself and a bad pointer never traps the runtime.
- * test/board-esp32.test.ts checks this table against the import section of build/stack.wasm. */
+/* Natives table for WAMR (module `env`), shared by every board that runs the stack in WAMR
+ * (runtime_wamr.c registers it). Signatures use WAMR's notation (doc/export_native_api.md): `i` is
+ * i32, the part in parentheses is the parameter list. `netif_output` takes a raw offset ("ii",
+ * not "*~") so that this file validates the range itself and a bad pointer never traps the
+ * runtime. test/board-esp32.test.ts checks this table against the import section of stack.wasm. */
+#include "wasm_export.h"
 #include "stack_natives.h"
 #include "board_imports.h"
 
