@@ -142,6 +142,7 @@ test('mps2-an385 firmware: boot, LAN9118 bring-up, 1 MiB echo, HTTP, closes from
       assert.equal(stats[3], '0');
       await qemu.waitFor(/selftest: PASS/, 5_000);
       await qemu.waitFor(/stack: up, linear memory \d+ KiB/, 5_000);
+      await qemu.waitFor(/address: 10\.0\.2\.15 \(dhcp\)/, 15_000);   // slirp's DHCP server gave the lease
       await qemu.waitFor(/app: echo on :7 \(\d+\), http on :80 \(\d+\)/, 5_000);
     });
 

@@ -1,7 +1,8 @@
 // Issue 13 on the posix board: the stack's DHCP client and DNS resolver against Debian's dnsmasq
-// (DHCP and DNS server) inside a network namespace this test creates. The board starts with no
-// address, gets a lease (address, mask, router, DNS server), resolves a name through dnsmasq, and
-// serves HTTP on the leased address to curl. Everything is removed afterwards; every wait is bounded.
+// (DHCP and DNS server) inside a network namespace this test creates. Boards start with DHCP: without
+// a server the board falls back to its configured address after --dhcp-timeout; with dnsmasq it gets
+// a lease (address, mask, router, DNS server), resolves a name through dnsmasq, and serves HTTP on
+// the leased address to curl. Everything is removed afterwards; every wait is bounded.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -49,6 +50,25 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('no DHCP server: after --dhcp-timeout the board falls back to its configured address and says so', async () => {
+  let flog = '';
+  const board = spawn('ip', ['netns', 'exec', NS, BIN, '--tap', 'tap0', '--ip', '192.0.2.9', '--dhcp-timeout', '2',
+    '--mac', '02:00:00:00:00:43', '--service', 'http'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  procs.push(board);
+  board.stdout!.on('data', (d) => { flog += d; });
+  const started = Date.now();
+  const end = Date.now() + 10_000;
+  while (!/address: 192\.0\.2\.9 \(static, no DHCP lease in 2 s\)/.test(flog)) {
+    if (Date.now() > end) assert.fail(`no fallback:\n${flog}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.ok(Date.now() - started >= 1500, 'it waited for DHCP first');
+  assert.match(inNs(['curl', '-s', '-m', '5', 'http://192.0.2.9/']), /<h1>asnet<\/h1>/);
+  board.kill('SIGTERM');
+  const stopEnd = Date.now() + 5_000;
+  while (board.exitCode === null && Date.now() < stopEnd) await new Promise((r) => setTimeout(r, 20));
+});
+
 test('DHCP lease and DNS answer from dnsmasq; HTTP served on the leased address', async () => {
   const dnsmasq = spawn('ip', ['netns', 'exec', NS, 'dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--interface=tap0',
     '--bind-interfaces', '--dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,2m', '--dhcp-option=option:router,192.0.2.1',
@@ -65,6 +85,7 @@ test('DHCP lease and DNS answer from dnsmasq; HTTP served on the leased address'
   board.stdout!.on('data', (d) => { log += d; });
   board.stderr!.on('data', (d) => { log += d; });
   await waitFor(() => /dhcp: bound/.test(log), 20_000, 'a DHCP lease');
+  assert.match(log, /address: 192\.0\.2\.\d+ \(dhcp\)/, 'the board prints the address it got');
   const m = /dhcp: bound (192\.0\.2\.\d+) mask (\S+) gw (\S+) dns (\S+) lease (\d+) s/.exec(log);
   assert.ok(m, log);
   const [, ip, mask, gw, dns, lease] = m;

@@ -68,7 +68,7 @@ before(async () => {
   inNs(['ip', 'tuntap', 'add', 'dev', 'tap0', 'mode', 'tap']);
   inNs(['ip', 'addr', 'add', '192.0.2.1/24', 'dev', 'tap0']);
   inNs(['ip', 'link', 'set', 'tap0', 'up']);
-  board = spawn('ip', ['netns', 'exec', NS, BIN, '--tap', 'tap0', '--ip', '192.0.2.2', '--mask', '255.255.255.0',
+  board = spawn('ip', ['netns', 'exec', NS, BIN, '--tap', 'tap0', '--static', '--ip', '192.0.2.2', '--mask', '255.255.255.0',
     '--mac', '02:00:00:00:00:02', '--service', 'echo', '--service', 'discard', '--service', 'chargen', '--service', 'http'],
   { stdio: ['ignore', 'pipe', 'pipe'] });
   board.stdout!.on('data', (d) => { log += d; });

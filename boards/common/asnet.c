@@ -211,6 +211,17 @@ int32_t asnet_udp_close(int32_t h) { int32_t r = stack_glue_call1(STACK_RT_udp_c
 
 /* ---- DHCP and DNS ---- */
 
+int32_t asnet_set_addr(uint32_t ip, uint32_t netmask, uint32_t gateway)
+{
+    return stack_glue_call3(STACK_RT_netif_set_addr, ip, netmask, gateway);
+}
+
+int32_t asnet_dhcp_stop(int32_t h)
+{
+    route(h, NULL, NULL);
+    return stack_glue_call1(STACK_RT_dhcp_stop, (uint32_t)h);
+}
+
 int32_t asnet_dhcp_start(asnet_event_fn fn, void *ctx)
 {
     int32_t h = stack_glue_call0(STACK_RT_dhcp_start);

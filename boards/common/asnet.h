@@ -57,7 +57,9 @@ int32_t asnet_udp_sendto(int32_t h, const void *data, size_t len, uint32_t ip, u
 int32_t asnet_udp_recvfrom(int32_t h, void *buf, size_t cap, uint32_t *ip, uint16_t *port);
 int32_t asnet_udp_close(int32_t h);
 
-/* DHCP and DNS */
+/* Addresses, DHCP and DNS */
+int32_t asnet_set_addr(uint32_t ip, uint32_t netmask, uint32_t gateway);   /* static configuration */
+int32_t asnet_dhcp_stop(int32_t h);                                          /* releases a bound lease */
 int32_t asnet_dhcp_start(asnet_event_fn fn, void *ctx);
 int32_t asnet_dhcp_info(int32_t h, uint32_t info[10]);
 int32_t asnet_dns_set_server(uint32_t ip);

@@ -2,8 +2,12 @@
  * services. State changes and a netstat line go to stdout; SIGUSR1 prints the netstat line, SIGTERM
  * and SIGINT stop it cleanly.
  *
- *   asnet-posix --tap tap0 --ip 192.0.2.2 --mask 255.255.255.0 --gw 192.0.2.1
- *               --mac 02:00:00:00:00:02 --service echo --service http [--dhcp] */
+ *   asnet-posix --tap tap0 [--ip 192.0.2.2 --mask 255.255.255.0 --gw 192.0.2.1] [--static]
+ *               --mac 02:00:00:00:00:02 --service echo --service http
+ *
+ * Addressing: DHCP by default; when no lease comes within --dhcp-timeout seconds (default 10) the
+ * board falls back to --ip/--mask/--gw if given (and keeps asking otherwise). --static uses --ip at
+ * once without DHCP. The address in use is printed ("address: ... (dhcp|static)"). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
@@ -21,6 +25,10 @@ static volatile sig_atomic_t stop_requested, netstat_requested;
 static const char *resolve_name;          /* --resolve: looked up once an address is configured */
 static int resolve_started;
 static uint32_t dns_server;               /* --dns: a static DNS server (DHCP option 6 sets it too) */
+static int static_only;                   /* --static: no DHCP */
+static uint32_t dhcp_timeout_s = 10;      /* --dhcp-timeout: fall back to the static address after it */
+static int32_t dhcp_handle = -1;
+static int dhcp_bound;
 static const char *wasm_path;             /* --wasm: the module WAMR loads (RUNTIME=wamr) */
 
 #ifndef STACK_WASM_PATH
@@ -103,6 +111,8 @@ static void on_dhcp(int32_t h, uint32_t events, void *ctx)
     uint32_t info[10];
     if (asnet_dhcp_info(h, info) < 0) return;
     if (events & STACK_EV_CONNECTED) {
+        dhcp_bound = 1;
+        printf("address: %s (dhcp)\n", ip_text(info[1]));
         printf("dhcp: bound %s", ip_text(info[1]));
         printf(" mask %s", ip_text(info[2]));
         printf(" gw %s", ip_text(info[3]));
@@ -139,7 +149,7 @@ static unsigned parse_service(const char *s)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: asnet-posix --tap NAME (--ip A [--mask M] [--gw G] | --dhcp) [--mac MAC]\n"
+    fprintf(stderr, "usage: asnet-posix --tap NAME [--ip A [--mask M] [--gw G]] [--static] [--dhcp-timeout S] [--mac MAC]\n"
                     "                   [--service echo|discard|chargen|http]... [--dns IP] [--resolve NAME]\n"
                     "                   [--wasm stack.wasm (RUNTIME=wamr builds)]\n");
     exit(64);
@@ -150,10 +160,12 @@ static void parse_args(int argc, char **argv, const char **tap, struct asnet_con
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int bad = 0;
-        if (!strcmp(a, "--dhcp")) { cfg->dhcp = 1; continue; }
+        if (!strcmp(a, "--dhcp")) { cfg->dhcp = 1; continue; }            /* the default; kept for scripts */
+        if (!strcmp(a, "--static")) { static_only = 1; continue; }
         if (!v) usage();
         if (!strcmp(a, "--tap")) *tap = v;
         else if (!strcmp(a, "--resolve")) resolve_name = v;
+        else if (!strcmp(a, "--dhcp-timeout")) { char *end; dhcp_timeout_s = (uint32_t)strtoul(v, &end, 10); bad = *end != 0; }
         else if (!strcmp(a, "--wasm")) wasm_path = v;
         else if (!strcmp(a, "--dns")) { uint32_t ip; bad = parse_ip(v, &ip); if (!bad) dns_server = ip; }
         else if (!strcmp(a, "--ip")) bad = parse_ip(v, &cfg->ip);
@@ -165,7 +177,7 @@ static void parse_args(int argc, char **argv, const char **tap, struct asnet_con
         if (bad) { fprintf(stderr, "bad value for %s: %s\n", a, v); exit(64); }
         i++;
     }
-    if (!*tap || (!cfg->ip && !cfg->dhcp)) usage();
+    if (!*tap || (static_only && !cfg->ip)) usage();
 }
 
 /* RUNTIME=wamr: the module bytes, read once into a static buffer (wasm2c compiled them in). */
@@ -201,14 +213,16 @@ int main(int argc, char **argv)
     if (err < 0) { fprintf(stderr, "tap %s: %s\n", tap, strerror(-err)); return 1; }
     if (load_module(&cfg) < 0) return 1;
     asnet_on_trace(on_trace);
-    cfg.dhcp = cfg.dhcp && cfg.ip == 0;
-    int dhcp = cfg.dhcp;
+    int dhcp = !static_only;
+    uint32_t fallback_ip = cfg.ip, fallback_mask = cfg.netmask, fallback_gw = cfg.gateway;
+    if (dhcp) cfg.ip = cfg.gateway = 0;                   /* DHCP first: no address until a lease */
     cfg.dhcp = 0;
     err = asnet_init(&cfg);
     if (err < 0) { fprintf(stderr, "asnet_init: %s\n", asnet_strerror(err)); return 1; }
     if (dns_server) asnet_dns_set_server(dns_server);
-    if (dhcp && asnet_dhcp_start(on_dhcp, NULL) < 0) { fprintf(stderr, "dhcp_start failed\n"); return 1; }
-    if (!dhcp) start_resolve();
+    if (dhcp && (dhcp_handle = asnet_dhcp_start(on_dhcp, NULL)) < 0) { fprintf(stderr, "dhcp_start failed\n"); return 1; }
+    if (!dhcp) { printf("address: %s (static)\n", ip_text(cfg.ip)); start_resolve(); }
+    uint32_t dhcp_deadline = board_now_ms() + dhcp_timeout_s * 1000u;
     if (services_start(services ? services : SVC_ECHO) < 0) { fprintf(stderr, "services failed\n"); return 1; }
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
@@ -220,6 +234,13 @@ int main(int argc, char **argv)
         const char *why;
         if (asnet_trapped(&why)) services_restart(services ? services : SVC_ECHO);   /* board_log said why */
         if (netstat_requested) { netstat_requested = 0; print_netstat(); }
+        if (dhcp_handle > 0 && !dhcp_bound && fallback_ip && (int32_t)(board_now_ms() - dhcp_deadline) >= 0) {
+            asnet_dhcp_stop(dhcp_handle);                  /* no lease in time: the configured address */
+            dhcp_handle = -1;
+            asnet_set_addr(fallback_ip, fallback_mask, fallback_gw);
+            printf("address: %s (static, no DHCP lease in %u s)\n", ip_text(fallback_ip), dhcp_timeout_s);
+            start_resolve();
+        }
         board_wait(next < 50 ? next : 50);
     }
     print_netstat();

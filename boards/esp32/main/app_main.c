@@ -59,12 +59,65 @@ static int stack_configure(void) {
   }
   eth_shim_mac(mac);
   bootloader_random_enable();
-  const uint32_t args[5] = {ip_config_mac_hi(mac), ip_config_mac_lo(mac), ip, mask, gw};
+  static_ip = ip; static_mask = mask; static_gw = gw;
+  const uint32_t args[5] = {ip_config_mac_hi(mac), ip_config_mac_lo(mac), USE_DHCP ? 0 : ip,
+                            USE_DHCP ? 0 : mask, USE_DHCP ? 0 : gw};
   int32_t rc = stack_rt_call(STACK_RT_stack_init, args, 5);
   bootloader_random_disable();
   ESP_LOGI(TAG, "stack_init %s mac %02x:%02x:%02x:%02x:%02x:%02x -> %d", CONFIG_ASNET_IP_ADDR,
            mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], (int)rc);
   return rc;
+}
+
+/* Addressing (issue 13): DHCP first when CONFIG_ASNET_DHCP; without a lease after
+ * CONFIG_ASNET_DHCP_TIMEOUT_S the menuconfig address is used. The address in use is logged. */
+#ifdef CONFIG_ASNET_DHCP
+#define USE_DHCP 1
+#else
+#define USE_DHCP 0
+#endif
+static int32_t dhcp_handle = -1;
+static uint32_t dhcp_deadline;
+static uint32_t static_ip, static_mask, static_gw;
+
+static void log_address(uint32_t ip, const char *how) {
+  ESP_LOGI(TAG, "address: %u.%u.%u.%u (%s)", (unsigned)(ip >> 24), (unsigned)((ip >> 16) & 255),
+           (unsigned)((ip >> 8) & 255), (unsigned)(ip & 255), how);
+}
+
+/* The DHCP handle's events come through ev_poll like any socket's (services_poll hands them here). */
+void app_dhcp_event(int32_t h, uint32_t events) {
+  if (h != dhcp_handle) return;
+  uint32_t io = (uint32_t)stack_rt_call0(STACK_RT_io_buffer);
+  if ((events & STACK_EV_CONNECTED) && stack_rt_call2(STACK_RT_dhcp_info, (uint32_t)h, io) >= 0) {
+    const uint32_t *info = (const uint32_t *)stack_rt_mem(io, 40);
+    if (info) log_address(info[1], "dhcp");
+    dhcp_deadline = 0;
+  }
+  if (events & STACK_EV_ERROR) ESP_LOGW(TAG, "dhcp: address lost, asking again");
+}
+
+static void start_addressing(void) {
+#if USE_DHCP
+  dhcp_handle = stack_rt_call0(STACK_RT_dhcp_start);
+  dhcp_deadline = board_now_ms() + CONFIG_ASNET_DHCP_TIMEOUT_S * 1000u;
+  if (dhcp_deadline == 0) dhcp_deadline = 1;
+  if (dhcp_handle > 0) return;
+  ESP_LOGE(TAG, "dhcp_start: %d", (int)dhcp_handle);
+#endif
+  const uint32_t a[3] = {static_ip, static_mask, static_gw};
+  stack_rt_call(STACK_RT_netif_set_addr, a, 3);
+  log_address(static_ip, "static");
+}
+
+static void dhcp_fallback(void) {
+  if (dhcp_handle <= 0 || dhcp_deadline == 0 || (int32_t)(board_now_ms() - dhcp_deadline) < 0) return;
+  stack_rt_call1(STACK_RT_dhcp_stop, (uint32_t)dhcp_handle);
+  dhcp_handle = -1;
+  dhcp_deadline = 0;
+  const uint32_t a[3] = {static_ip, static_mask, static_gw};
+  stack_rt_call(STACK_RT_netif_set_addr, a, 3);
+  log_address(static_ip, "static, no DHCP lease");
 }
 
 /* Copy every queued frame into the stack's rx_buffer and process it. */
@@ -99,6 +152,7 @@ static void main_loop(void) {
     deliver_frames(rx_buffer);
     int32_t wait_ms = stack_rt_call0(STACK_RT_timers_run);
     services_poll();
+    dhcp_fallback();
     console_print_transitions(log_line);
     if (CONFIG_ASNET_NETSTAT_PERIOD_S && (int32_t)(board_now_ms() - next_netstat) >= 0) {
       console_print_netstat(log_line);
@@ -126,6 +180,7 @@ static void runtime_task(void *arg) {
     vTaskDelete(NULL);
   }
   ESP_LOGI(TAG, "echo on port %d, http on port %d", CONFIG_ASNET_ECHO_PORT, CONFIG_ASNET_HTTP_PORT);
+  start_addressing();
   main_loop();
 }
 

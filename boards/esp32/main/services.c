@@ -141,6 +141,7 @@ static void on_event(int32_t handle, uint32_t events) {
 void services_poll(void) {
   int32_t ev;
   while ((ev = stack_rt_call0(STACK_RT_ev_poll)) > 0) {
+    app_dhcp_event(ev & 0xffff, (uint32_t)ev >> 16);   /* the DHCP client's handle, if it is */
     on_event(ev & 0xffff, (uint32_t)ev >> 16);
   }
 }

@@ -7,4 +7,6 @@
 int services_start(uint16_t echo_port, uint16_t http_port);
 /* Drain ev_poll() and act on every event. */
 void services_poll(void);
+/* app_main.c: events of the DHCP client's handle (address bound or lost). */
+void app_dhcp_event(int32_t handle, uint32_t events);
 #endif
