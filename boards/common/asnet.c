@@ -14,6 +14,7 @@
 
 static struct { int32_t handle; asnet_event_fn fn; void *ctx; } routes[MAX_HANDLES];
 static asnet_trace_fn trace_fn;
+static asnet_event_fn other_fn;
 static uint32_t traps_seen;
 
 /* ---- the I/O buffer ---- */
@@ -65,6 +66,8 @@ static void route(int32_t handle, asnet_event_fn fn, void *ctx)
 }
 
 void asnet_on_event(int32_t handle, asnet_event_fn fn, void *ctx) { route(handle, fn, ctx); }
+void asnet_on_other_events(asnet_event_fn fn) { other_fn = fn; }
+
 void asnet_on_trace(asnet_trace_fn fn) { trace_fn = fn; }
 
 /* A restarted module has none of the old handles. */
@@ -86,6 +89,8 @@ static void dispatch_events(void)
         uint32_t slot = ((uint32_t)handle & 0xffu) - 1u;
         if (slot < MAX_HANDLES && routes[slot].handle == handle && routes[slot].fn != NULL) {
             routes[slot].fn(handle, events, routes[slot].ctx);
+        } else if (other_fn != NULL) {
+            other_fn(handle, events, NULL);     /* handles opened inside the module (application code in wasm) */
         }
     }
 }

@@ -37,6 +37,9 @@ int asnet_trapped(const char **why);
 /* Event routing: the callback for a handle (replaced by later calls; NULL removes it). */
 void asnet_on_event(int32_t handle, asnet_event_fn fn, void *ctx);
 void asnet_on_trace(asnet_trace_fn fn);
+/* Events of handles with no callback: those opened by application code inside the wasm module
+ * (assembly/app/net.ts), which the board forwards to the module's app_event export. */
+void asnet_on_other_events(asnet_event_fn fn);
 
 /* TCP */
 int32_t asnet_tcp_listen(uint16_t port, int backlog, asnet_event_fn fn, void *ctx);

@@ -58,6 +58,14 @@ void board_fatal(const char *why)
     exit(2);
 }
 
+#ifdef STACK_RT_APP
+static void forward_to_app(int32_t h, uint32_t events, void *ctx)
+{
+    (void)ctx;
+    (void)stack_glue_call2(STACK_RT_app_event, (uint32_t)h, events);
+}
+#endif
+
 static void on_signal(int sig)
 {
     if (sig == SIGUSR1) netstat_requested = 1;
@@ -223,16 +231,31 @@ int main(int argc, char **argv)
     if (dhcp && (dhcp_handle = asnet_dhcp_start(on_dhcp, NULL)) < 0) { fprintf(stderr, "dhcp_start failed\n"); return 1; }
     if (!dhcp) { printf("address: %s (static)\n", ip_text(cfg.ip)); start_resolve(); }
     uint32_t dhcp_deadline = board_now_ms() + dhcp_timeout_s * 1000u;
+#ifdef STACK_RT_APP
+    /* build/app.wasm: the services are AssemblyScript inside the module (examples/as-app); the board
+     * only forwards the events of the handles the module opened. */
+    asnet_on_other_events(forward_to_app);
+    if (stack_glue_call0(STACK_RT_app_start) < 0) { fprintf(stderr, "app_start failed\n"); return 1; }
+    printf("app: services in wasm (echo :7, http :80)\n");
+    (void)services;
+#else
     if (services_start(services ? services : SVC_ECHO) < 0) { fprintf(stderr, "services failed\n"); return 1; }
+#endif
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     signal(SIGUSR1, on_signal);
     printf("posix: up on %s\n", tap);
     while (!stop_requested) {
         int32_t next = asnet_poll();
+#ifndef STACK_RT_APP
         services_poll();
+#endif
         const char *why;
+#ifdef STACK_RT_APP
+        if (asnet_trapped(&why)) (void)stack_glue_call0(STACK_RT_app_start);         /* board_log said why */
+#else
         if (asnet_trapped(&why)) services_restart(services ? services : SVC_ECHO);   /* board_log said why */
+#endif
         if (netstat_requested) { netstat_requested = 0; print_netstat(); }
         if (dhcp_handle > 0 && !dhcp_bound && fallback_ip && (int32_t)(board_now_ms() - dhcp_deadline) >= 0) {
             asnet_dhcp_stop(dhcp_handle);                  /* no lease in time: the configured address */

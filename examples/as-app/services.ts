@@ -27,15 +27,17 @@ export function app_start(): i32 {
   return httpListener < 0 ? httpListener : 0;
 }
 
-export function app_event(h: i32, events: i32): void {
-  if (h == echoListener || h == httpListener) { if (events & EV_ACCEPT) acceptAll(h); return; }
+// Returns 0 (an i32, so every host can call it through the same i32 ABI as the stack's exports).
+export function app_event(h: i32, events: i32): i32 {
+  if (h == echoListener || h == httpListener) { if (events & EV_ACCEPT) acceptAll(h); return 0; }
   const i = slotOf(h);
-  if (i < 0) return;
-  if (events & EV_ERROR) { drop(i); return; }
+  if (i < 0) return 0;
+  if (events & EV_ERROR) { drop(i); return 0; }
   if (events & (EV_READABLE | EV_WRITABLE)) {
     if (load<u8>(kinds + <usize>i) == 7) echo(i, h);
     else http(i, h);
   }
+  return 0;
 }
 
 function acceptAll(l: i32): void {
