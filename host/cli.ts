@@ -48,7 +48,11 @@ const ms = (t: number) => `${(t / 1000).toFixed(3).padStart(8)}s`;
 // ---- a segment decoder for the timeline ----
 function describe(f: Uint8Array): string | null {
   const d = new DataView(f.buffer, f.byteOffset, f.byteLength);
-  if (d.getUint16(12) === 0x0806) return `ARP ${d.getUint16(20) === 1 ? 'who-has' : 'is-at'} ${[...f.subarray(38, 42)].join('.')}`;
+  if (d.getUint16(12) === 0x0806) {
+    const mac = [...f.subarray(22, 28)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+    return d.getUint16(20) === 1 ? `ARP who-has ${[...f.subarray(38, 42)].join('.')}`
+      : `ARP ${[...f.subarray(28, 32)].join('.')} is-at ${mac}`;
+  }
   if (d.getUint16(12) !== 0x0800 || f[23] !== 6) return null;
   const ihl = (f[14] & 15) * 4, t = 14 + ihl, hl = (f[t + 12] >> 4) * 4;
   const len = d.getUint16(16) - ihl - hl, fl = f[t + 13];
