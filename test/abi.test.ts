@@ -30,16 +30,26 @@ test('the module imports exactly env.now_ms, env.netif_output, env.random', () =
   assert.deepEqual(imports, ['env.netif_output:function', 'env.now_ms:function', 'env.random:function']);
 });
 
-test('every export named in docs/ABI.md exists, and nothing else but memory', () => {
-  const doc = readFileSync(new URL('../docs/ABI.md', import.meta.url), 'utf8');
-  const mod = new WebAssembly.Module(readFileSync(new URL('../build/stack.wasm', import.meta.url)));
-  const exports = WebAssembly.Module.exports(mod).map((e) => e.name).sort();
-  // The first cell of each table row names the calls it documents.
-  const firstCells = doc.split('\n').filter((l) => l.startsWith('| `')).map((l) => l.split('|')[1]);
-  const documented = firstCells.flatMap((c) => [...c.matchAll(/`([a-z_0-9]+)\(/g)].map((m) => m[1]))
+/** The calls named in the first cell of each table row of a docs/ABI.md section. */
+function documentedCalls(section: string): string[] {
+  const firstCells = section.split('\n').filter((l) => l.startsWith('| `')).map((l) => l.split('|')[1]);
+  return firstCells.flatMap((c) => [...c.matchAll(/`([a-z_0-9]+)\(/g)].map((m) => m[1]))
     .filter((n) => !['now_ms', 'netif_output', 'random'].includes(n));
+}
+
+function exportsOf(file: string): string[] {
+  const mod = new WebAssembly.Module(readFileSync(new URL(`../build/${file}`, import.meta.url)));
+  return WebAssembly.Module.exports(mod).map((e) => e.name).filter((n) => n !== 'memory').sort();
+}
+
+test('every export named in docs/ABI.md exists, and nothing else but memory (stack.wasm and app.wasm)', () => {
+  const [stackPart, appPart] = readFileSync(new URL('../docs/ABI.md', import.meta.url), 'utf8').split('## Application builds');
+  const documented = documentedCalls(stackPart);
+  const exports = exportsOf('stack.wasm');
   for (const name of new Set(documented)) assert.ok(exports.includes(name), `documented export ${name} missing`);
-  for (const name of exports) if (name !== 'memory') assert.ok(documented.includes(name), `export ${name} is not documented`);
+  for (const name of exports) assert.ok(documented.includes(name), `export ${name} is not documented`);
+  const appCalls = documentedCalls(appPart);
+  assert.deepEqual(exportsOf('app.wasm'), [...exports, ...appCalls].sort(), 'app.wasm = the stack ABI + the documented app calls');
 });
 
 /** check_invariants() of a healthy stack: 0, or ENOSYS (-38) in the release build, which ships without it. */
