@@ -359,8 +359,12 @@ function textAndFin(p: Pcb): void {
       receiveData(p);
     }
   }
-  if ((segFlags & FIN) != 0 && segSeq + segLen == p.rcvNxt && (p.flags & F_FIN_RCVD) == 0) {
-    if (!finReceived(p)) return;
+  if ((segFlags & FIN) != 0 && (p.flags & F_FIN_RCVD) == 0) {
+    if (segSeq + segLen == p.rcvNxt) {
+      if (!finReceived(p)) return;
+    } else if (seqGt(segSeq + segLen, p.rcvNxt)) {
+      p.flags |= F_ACK_NOW;                 // RFC 5681 §4.2: an out-of-order FIN gets a duplicate ACK now
+    }
   }
   tcpOutput(p);
 }
