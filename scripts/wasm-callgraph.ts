@@ -8,6 +8,7 @@
 // it with the function and byte offset instead of being skipped.
 //
 // CLI: `tsx scripts/wasm-callgraph.ts build/stack.wasm` prints a summary and the allocator paths.
+import { readFileSync } from 'node:fs';
 
 export type FuncType = { params: number[]; results: number[] };
 export type Import = { module: string; name: string; kind: 'func' | 'table' | 'memory' | 'global' | 'tag'; index: number };
@@ -362,7 +363,6 @@ export function allocationPaths(m: WasmModule): AllocPath[] {
 
 // CLI
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const { readFileSync } = await import('node:fs');
   let bad = 0;
   for (const file of process.argv.slice(2)) {
     const m = readWasm(readFileSync(file));

@@ -14,8 +14,10 @@ const ROOT = join(import.meta.dirname, '..');
 
 for (const suite of ['server', 'exhaustion', 'fuzz']) {
   test(`the noalloc build runs test/${suite}.test.ts`, { timeout: 300_000 }, () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `test/${suite}.test.ts`], {
-      cwd: ROOT, encoding: 'utf8', timeout: 280_000, env: { ...process.env, ASNET_BUILD: 'noalloc' },
+    const env: NodeJS.ProcessEnv = { ...process.env, ASNET_BUILD: 'noalloc' };
+    delete env.NODE_TEST_CONTEXT;                   // a run of its own, reporting TAP to us
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', `test/${suite}.test.ts`], {
+      cwd: ROOT, encoding: 'utf8', timeout: 280_000, env,
     });
     const out = `${r.stdout}\n${r.stderr}`;
     const pass = Number(/# pass (\d+)/.exec(out)?.[1] ?? 0), fail = Number(/# fail (\d+)/.exec(out)?.[1] ?? -1);
