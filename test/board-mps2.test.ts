@@ -12,6 +12,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { runSessions } from './helpers/sessions.mjs';
 
 const BOARD = join(import.meta.dirname, '..', 'boards', 'mps2-an385');
 const ELF = join(BOARD, 'build', 'firmware.elf');
@@ -176,6 +177,26 @@ test('mps2-an385 firmware: boot, LAN9118 bring-up, 1 MiB echo, HTTP, closes from
       assert.ok(rest === 'FIN_WAIT_1>FIN_WAIT_2 FIN_WAIT_2>TIME_WAIT' || rest === 'FIN_WAIT_1>CLOSING CLOSING>TIME_WAIT',
         `active close ends in TIME_WAIT, got ${seq.join(' ')}`);
     });
+
+    // Issue 18 bug 8: 100 sessions per close order of each service (4 connection slots: a slot kept
+    // per session stops the service after 4), then the page's netstat shows nothing left behind.
+    for (const [service, port] of [['echo', echoPort], ['http', httpPort]] as const) {
+      await t.test(`${service}: 100 sessions per close order, no handle left behind`, async () => {
+        const r = await runSessions('127.0.0.1', port, service, 100);
+        t.diagnostic(`mps2 ${service}: ${r.sessions} sessions (${r.orders.join(', ')}) in ${r.ms} ms`);
+        let line = '';
+        for (let i = 0; i < 20; i++) {
+          line = /netstat:([^<]*)</.exec(await httpGet(await connectTo(httpPort, 5_000), 20_000))?.[1] ?? '';
+          const left = [...line.matchAll(/(\w+)=(\d+)/g)].filter((m) => m[1] !== 'LISTEN' && m[1] !== 'TIME_WAIT' && m[1] !== 'ESTABLISHED');
+          if (!left.length) break;
+          await new Promise((res) => setTimeout(res, 250));
+        }
+        // The page's own request is the one ESTABLISHED connection; anything else is a leak.
+        const left = [...line.matchAll(/(\w+)=(\d+)/g)].filter((m) => m[1] !== 'LISTEN' && m[1] !== 'TIME_WAIT').map((m) => m[0]);
+        assert.deepEqual(left, ['ESTABLISHED=1'], `netstat:${line}`);
+        assert.match(line, /LISTEN=2/);
+      });
+    }
 
     assert.doesNotMatch(qemu.log, /wasm trap|lan9118: init failed/);
   } finally {
