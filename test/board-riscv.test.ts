@@ -11,7 +11,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mapSizes } from '../scripts/map-sizes.ts';
 import { Qemu, buildFirmware, checkServices, freePort, requireTool } from './helpers/qemu-board.ts';
 
 const BOARD = join(import.meta.dirname, '..', 'boards', 'riscv-virt');
@@ -61,7 +63,7 @@ test('riscv-virt firmware: boot, virtio-net bring-up, DHCP, 1 MiB echo, HTTP, cl
     await checkServices(t, qemu, echoPort, httpPort, 'riscv-virt');
 
     await t.test('the driver counted no receive errors over the whole run', async () => {
-      const STATS = /stats: tx (\d+) rx (\d+) rx_err (\d+) tx_busy (\d+)/g;
+      const STATS = /stats: tx (\d+) rx (\d+) rx_err (\d+) tx_busy (\d+), C stack high water (\d+) bytes/g;
       const seen = [...qemu.log.matchAll(STATS)].length;
       const deadline = Date.now() + 8_000;                 // the firmware prints stats every 5 s
       while ([...qemu.log.matchAll(STATS)].length === seen && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -77,6 +79,19 @@ test('riscv-virt firmware: boot, virtio-net bring-up, DHCP, 1 MiB echo, HTTP, cl
     qemu.stop();
     await qemu.waitExit(5_000).catch(() => undefined);
   }
+});
+
+// The README's per-object figures come from scripts/map-sizes.ts: its sum must match size(1) of the ELF.
+test('riscv-virt firmware: per-object linked sizes add up to the text and data of the ELF', { timeout: 300_000 }, () => {
+  build();
+  const size = spawnSync('riscv64-unknown-elf-size', [ELF], { encoding: 'utf8' });
+  assert.equal(size.status, 0, size.stderr);
+  const [text, data] = size.stdout.split('\n')[1].trim().split(/\s+/).map(Number);
+  const rows = [...mapSizes(readFileSync(join(BOARD, 'build', 'firmware.map'), 'utf8')).values()];
+  const sum = (k: 'text' | 'data') => rows.reduce((n, r) => n + r[k], 0);
+  assert.ok(text - sum('text') >= 0 && text - sum('text') < 64, `text: size(1) ${text}, objects ${sum('text')} (only alignment fill may differ)`);
+  assert.ok(data - sum('data') >= 0 && data - sum('data') < 16, `data: size(1) ${data}, objects ${sum('data')}`);
+  assert.ok(rows.length >= 15, 'every object of the firmware is listed');
 });
 
 test('riscv-virt firmware refuses the legacy transport and a machine without a NIC, exiting 1', { timeout: 60_000 }, async (t) => {
