@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Qemu, buildFirmware, checkServices, freePort, requireTool } from './helpers/qemu-board.ts';
+import { Qemu, buildFirmware, checkClock, checkServices, freePort, requireTool } from './helpers/qemu-board.ts';
 
 const BOARD = join(import.meta.dirname, '..', 'boards', 'mps2-an385');
 const ELF = join(BOARD, 'build', 'firmware.elf');
@@ -40,6 +40,7 @@ test('mps2-an385 firmware: boot, LAN9118 bring-up, 1 MiB echo, HTTP, closes from
     });
 
     await checkServices(t, qemu, echoPort, httpPort, 'mps2-an385');
+    await checkClock(t, qemu);
 
     assert.doesNotMatch(qemu.log, /wasm trap|lan9118: init failed/);
   } finally {

@@ -25,12 +25,17 @@ export function buildFirmware(dir: string, args: string[] = []): void {
 /** A running QEMU with its UART log; `exited` resolves with the exit code. */
 export class Qemu {
   log = '';
+  /** Wall-clock arrival (ms) of each chunk of output, with the log length after it. */
+  readonly arrivals: { at: number; end: number }[] = [];
   readonly proc: ChildProcess;
   readonly exited: Promise<number | null>;
 
   constructor(cmd: string, args: string[]) {
     this.proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc.stdout!.on('data', (d: Buffer) => { this.log += d.toString('latin1'); });
+    this.proc.stdout!.on('data', (d: Buffer) => {
+      this.log += d.toString('latin1');
+      this.arrivals.push({ at: Date.now(), end: this.log.length });
+    });
     this.proc.stderr!.on('data', (d: Buffer) => { this.log += d.toString('latin1'); });
     this.exited = new Promise((resolve) => this.proc.on('exit', (code) => resolve(code)));
   }
@@ -45,6 +50,13 @@ export class Qemu {
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error(`UART log never matched ${re} within ${ms} ms:\n${this.log}`);
+  }
+
+  /** Wall-clock time (ms) at which the log first reached `offset` characters. */
+  arrivedAt(offset: number): number {
+    const a = this.arrivals.find((x) => x.end >= offset);
+    if (!a) throw new Error(`no output arrived up to offset ${offset}`);
+    return a.at;
   }
 
   async waitExit(ms: number): Promise<number | null> {
@@ -150,5 +162,25 @@ export async function checkServices(t: TestContext, qemu: Qemu, echoPort: number
     const rest = seq.slice(3).join(' ');
     assert.ok(rest === 'FIN_WAIT_1>FIN_WAIT_2 FIN_WAIT_2>TIME_WAIT' || rest === 'FIN_WAIT_1>CLOSING CLOSING>TIME_WAIT',
       `active close ends in TIME_WAIT, got ${seq.join(' ')}`);
+  });
+}
+
+/**
+ * The board's millisecond clock keeps wall time: the firmware prints a `stats:` line every 5,000
+ * board ms; two consecutive ones must arrive 5 s apart (within 1.5 s) on the host's clock. A clock
+ * that counts timer interrupts loses the ones a loaded host delivers late, and runs slow.
+ */
+export async function checkClock(t: TestContext, qemu: Qemu): Promise<void> {
+  await t.test('the board clock keeps wall time (stats every 5,000 board ms)', async () => {
+    const STATS = /stats: tx \d+ rx \d+[^\n]*\n/g;
+    const ends = () => [...qemu.log.matchAll(STATS)].map((m) => m.index! + m[0].length);
+    const start = ends().length;
+    const deadline = Date.now() + 20_000;
+    while (ends().length < start + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const e = ends();
+    assert.ok(e.length >= start + 2, `two more stats lines within 20 s:\n${qemu.log}`);
+    const gap = qemu.arrivedAt(e[start + 1]) - qemu.arrivedAt(e[start]);
+    assert.ok(Math.abs(gap - 5_000) <= 1_500, `5,000 board ms took ${gap} ms of wall time`);
+    t.diagnostic(`5,000 board ms = ${gap} ms wall`);
   });
 }
