@@ -9,6 +9,7 @@
  * negotiated, so headers are all zero on transmit and ignored on receive; without MRG_RXBUF
  * and the GUEST_TSO/UFO features every receive buffer must hold 1526 bytes (5.1.6.3.1). */
 #include <string.h>
+#include "clock.h"
 #include "virtio_net.h"
 
 /* ---- transport: virtio-mmio registers (4.2.2, table "MMIO Device Register Layout") ---- */
@@ -71,6 +72,8 @@
 
 #define DESC_F_WRITE 2u                 /* device writes this buffer (2.7.5) */
 #define AVAIL_F_NO_INTERRUPT 1u         /* 2.7.6 */
+#define USED_F_NO_NOTIFY 1u             /* 2.7.8: the device is already looking at the ring */
+#define RESET_WAIT_MS 100u
 
 struct virtq_desc {                     /* 2.7.5, 16-byte aligned table */
     uint64_t addr;
@@ -172,23 +175,30 @@ static int setup_queue(uint32_t index, struct virtq *q, uint16_t size)
     return 0;
 }
 
-/* 2.7.13: put a descriptor chain head in the next available slot, then publish the new idx. */
-static void make_available(struct virtq *q, uint16_t id)
+/* 2.7.13: put a descriptor chain head in the next available slot, publish the new idx, then
+ * notify the device unless it said it needs no notification (2.7.13.3: the barrier before reading
+ * the used ring's flags is the second one here). */
+static void make_available(struct virtq *q, uint32_t queue, uint16_t id)
 {
     q->avail.ring[q->avail.idx % q->size] = id;
     barrier();
     q->avail.idx++;
     barrier();
+    if (!(q->used.flags & USED_F_NO_NOTIFY)) reg_write(REG_QUEUE_NOTIFY, queue);
 }
 
+/* Before DRIVER_OK: fill the ring, publish once, notify after DRIVER_OK (3.1.1). */
 static void post_rx_buffers(void)
 {
     for (uint16_t i = 0; i < RX_SLOTS; i++) {
         rxq.desc[i].addr = (uint32_t)(uintptr_t)rx_buf[i];
         rxq.desc[i].len = BUF_LEN;
         rxq.desc[i].flags = DESC_F_WRITE;
-        make_available(&rxq, i);
+        rxq.avail.ring[i] = i;
     }
+    barrier();
+    rxq.avail.idx = RX_SLOTS;
+    barrier();
 }
 
 static void prepare_tx(void)
@@ -215,8 +225,10 @@ int virtio_net_init(uint8_t mac[6])
 {
     int err = find_device();
     if (err < 0) return err;
-    reg_write(REG_STATUS, 0);
+    reg_write(REG_STATUS, 0);                 /* reset; done when status reads 0 (4.2.3.1) */
+    uint32_t start = clock_now_ms();
     while (reg_read(REG_STATUS) != 0) {
+        if (clock_now_ms() - start > RESET_WAIT_MS) return VIRTIO_NET_ERESET;
     }
     reg_write(REG_STATUS, STATUS_ACKNOWLEDGE);
     reg_write(REG_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
@@ -279,17 +291,16 @@ int virtio_net_send(const uint8_t *frame, uint32_t len)
     memcpy(tx_buf[id] + NET_HDR_LEN, frame, len);
     txq.desc[id].len = NET_HDR_LEN + len;
     txq.desc[id].flags = 0;
-    make_available(&txq, id);
-    reg_write(REG_QUEUE_NOTIFY, QUEUE_TX);
+    make_available(&txq, QUEUE_TX, id);
     stats.tx_frames++;
     return 0;
 }
 
-/* Gives a receive buffer back to the device and tells it (QEMU holds frames while the ring is empty). */
+/* Gives a receive buffer back to the device; the notification (when the device asks for one)
+ * makes QEMU deliver the frames it held while the ring was empty. */
 static void repost_rx(uint16_t id)
 {
-    make_available(&rxq, id);
-    reg_write(REG_QUEUE_NOTIFY, QUEUE_RX);
+    make_available(&rxq, QUEUE_RX, id);
 }
 
 int virtio_net_recv(uint8_t *buf, uint32_t cap)

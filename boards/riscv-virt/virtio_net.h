@@ -16,6 +16,7 @@ int virtio_net_init(uint8_t mac[6]);
 #define VIRTIO_NET_ELEGACY -2    /* version 1 (legacy) transport: run QEMU with virtio-mmio.force-legacy=false */
 #define VIRTIO_NET_EFEATURES -3  /* the device lacks VERSION_1 or MAC, or refused FEATURES_OK */
 #define VIRTIO_NET_EQUEUE -4     /* a queue is missing, in use, or smaller than the driver's ring */
+#define VIRTIO_NET_ERESET -5     /* the device did not finish its reset within 100 ms */
 
 /* The transport's MMIO base and version register, for the boot log (valid after init). */
 uint32_t virtio_net_base(void);
