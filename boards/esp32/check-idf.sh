@@ -9,13 +9,16 @@
 #   3. each C file is compiled (-c, -Wall -Wextra -Werror on our code, IDF headers as system headers)
 #      with the IDF include directories by a Debian cross compiler: esp32c3 with
 #      riscv64-unknown-elf-gcc -march=rv32imc_zicsr_zifencei -mabi=ilp32, esp32 (a header check:
-#      the LX6 core has no Debian compiler) with xtensa-lx106-elf-gcc -mlongcalls; newlib headers from
-#      Debian's libnewlib-dev, as ESP-IDF's toolchains use newlib.
+#      the LX6 core has no Debian compiler) with xtensa-lx106-elf-gcc -mlongcalls; the C library
+#      headers the configuration selects: newlib (Debian's libnewlib-dev) on 5.x, picolibc (Debian's
+#      picolibc-riscv64-unknown-elf / picolibc-xtensa-lx106-elf) where CONFIG_LIBC_PICOLIBC=y (6.x).
 # Usage: boards/esp32/check-idf.sh IDF_PATH
 # Environment (defaults in parentheses):
 #   KCONFIG_DIR  esp-idf-kconfig source tree with kconfgen/ (/work/ext/esp-idf-kconfig)
 #   WAMR_DIR     wasm-micro-runtime source tree (/work/ext/wamr-WAMR-2.4.0)
-#   ETH_DRIVERS  esp-eth-drivers tree, needed for IDF >= 6 (/work/ext/esp-eth-drivers)
+#   ETH_DRIVERS  a folder with the lan87xx, ip101 and w5500 components of espressif/esp-eth-drivers at
+#                the versions main/idf_component.yml resolves to (lan87xx@v1.1.0, ip101@v1.1.0,
+#                w5500@v1.0.1: `git archive TAG -- NAME`), needed for IDF >= 6 (/work/ext/eth-drivers-pinned)
 #   WASM2C_INC   folder with wasm-rt.h (/usr/src/wasm2c)
 #   PYTHON       a python3 with rich and pyparsing (/usr/bin/python3: Debian python3-rich, python3-pyparsing)
 #   OUT          work folder (a fresh mktemp -d)
@@ -29,7 +32,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 KCONFIG_DIR=${KCONFIG_DIR:-/work/ext/esp-idf-kconfig}
 WAMR_DIR=${WAMR_DIR:-/work/ext/wamr-WAMR-2.4.0}
-ETH_DRIVERS=${ETH_DRIVERS:-/work/ext/esp-eth-drivers}
+ETH_DRIVERS=${ETH_DRIVERS:-/work/ext/eth-drivers-pinned}
 WASM2C_INC=${WASM2C_INC:-/usr/src/wasm2c}
 PYTHON=${PYTHON:-/usr/bin/python3}
 OUT=${OUT:-$(mktemp -d /tmp/check-idf.XXXXXX)}
@@ -51,10 +54,11 @@ ver_part() { sed -n "s/^#define ESP_IDF_VERSION_$1 *\([0-9]*\).*/\1/p" "$ver_h";
 IDF_MAJOR=$(ver_part MAJOR); IDF_MINOR=$(ver_part MINOR); IDF_PATCH=$(ver_part PATCH)
 IDF_VERSION="$IDF_MAJOR.$IDF_MINOR.$IDF_PATCH"
 if [ "$IDF_MAJOR" -ge 6 ]; then
-  for d in lan87xx ip101 w5500 wiznet_common; do
+  for d in lan87xx ip101 w5500; do
     [ -d "$ETH_DRIVERS/$d/include" ] || die "IDF $IDF_VERSION needs esp-eth-drivers/$d (ETH_DRIVERS=$ETH_DRIVERS)"
   done
 fi
+[ "$IDF_MAJOR" -ge 6 ] && echo "check-idf: driver components: $(for d in lan87xx ip101 w5500; do printf '%s %s  ' "$d" "$(sed -n 's/^version: *//p' "$ETH_DRIVERS/$d/idf_component.yml")"; done)"
 echo "check-idf: ESP-IDF $IDF_VERSION at $IDF, kconfgen $(sed -n 's/__version__ = "\(.*\)"/\1/p' "$KCONFIG_DIR/esp_idf_kconfig/__init__.py"), WAMR $(sed -n 's/^#define WAMR_VERSION_[A-Z]* \([0-9]*\)/\1/p' "$WAMR_DIR/core/version.h" | paste -sd.) headers, work folder $OUT"
 
 # Presets and the targets each is checked on.
@@ -157,7 +161,7 @@ include_dirs() { # $1 = target, $2 = arch (xtensa|riscv)
     "$c/esp_hw_support/include" "$c/esp_hw_support/include/soc" "$c/esp_hw_support/include/soc/$t"
     "$c/esp_hw_support/port/$t/include" "$c/esp_hw_support/port/$t/private_include" "$c/esp_hw_support/port/$t"
     "$c/esp_hw_support/dma/include" "$c/esp_hw_support/ldo/include" "$c/esp_hw_support/debug_probe/include"
-    "$c/esp_hw_support/mspi_timing_tuning/include" "$c/esp_hw_support/power_supply/include"
+    "$c/esp_hw_support/mspi_timing_tuning/include" "$c/esp_hw_support/etm/include" "$c/esp_hw_support/power_supply/include"
     "$c/heap/include" "$c/heap/tlsf" "$c/log/include" "$c/log/include/esp_private"
     "$c/soc/include" "$c/soc/$t" "$c/soc/$t/include" "$c/soc/$t/register"
     "$c/hal/include" "$c/hal/platform_port/include" "$c/hal/$t/include"
@@ -166,7 +170,7 @@ include_dirs() { # $1 = target, $2 = arch (xtensa|riscv)
     "$c/esp_timer/include" "$c/esp_event/include" "$c/esp_eth/include" "$c/esp_netif/include"
     "$c/esp_wifi/include" "$c/esp_wifi/include/local" "$c/esp_wifi/wifi_apps/include"
     "$c/esp_wifi/wifi_apps/nan_app/include" "$c/esp_phy/include" "$c/esp_phy/$t/include"
-    "$c/esp_coex/include" "$c/nvs_flash/include" "$c/esp_partition/include" "$c/spi_flash/include"
+    "$c/esp_coex/include" "$c/nvs_flash/include" "$c/esp_partition/include" "$c/esp_blockdev/include" "$c/spi_flash/include"
     "$c/bootloader_support/include" "$c/bootloader_support/bootloader_flash/include"
     "$c/driver/include" "$c/driver/gpio/include" "$c/driver/spi/include"
     "$c/esp_driver_gpio/include" "$c/esp_driver_spi/include" "$c/esp_pm/include" "$c/esp_mm/include"
@@ -213,6 +217,15 @@ cat > "$NEWLIB_OVERLAY/machine/setjmp.h" <<'EOF2'
 #endif
 #include_next <machine/setjmp.h>
 EOF2
+# Debian ships picolibc 1.8; the newer picolibc of ESP-IDF 6.x's toolchains declares ssize_t in
+# stdio.h, which components/esp_libc/platform_include/stdio.h relies on. One overlay header.
+PICOLIBC_OVERLAY=$OUT/picolibc-overlay
+mkdir -p "$PICOLIBC_OVERLAY"
+cat > "$PICOLIBC_OVERLAY/stdio.h" <<'EOF2'
+/* check-idf.sh overlay: ssize_t for stdio.h users, as newer picolibc provides it. */
+#include <sys/types.h>
+#include_next <stdio.h>
+EOF2
 
 passed=0 failed=0
 declare -a FAILURES=()
@@ -242,6 +255,18 @@ for entry in "${PRESETS[@]}"; do
   mkdir -p "$wasm2c_dir"
   wasm2c "$ROOT/build/stack.wasm" -n stack -o "$wasm2c_dir/stack.c" || { fail "$presets $target wasm2c"; continue; }
   gcc_inc=$("${cc[0]}" -print-file-name=include)
+  # The C library the configuration selects: newlib (5.x), or picolibc (6.x's default,
+  # CONFIG_LIBC_PICOLIBC) from Debian's picolibc package for that compiler.
+  if grep -qx 'CONFIG_LIBC_PICOLIBC=y' "$dir/sdkconfig"; then
+    case $target in
+      esp32c3) libc=(-isystem /usr/lib/picolibc/riscv64-unknown-elf/include) ;;
+      *) libc=(-isystem /usr/lib/xtensa-lx106-elf/include) ;;
+    esac
+    [ -f "${libc[1]}/picolibc.h" ] || { fail "$presets $target: picolibc headers missing in ${libc[1]} (apt-get install picolibc-riscv64-unknown-elf picolibc-xtensa-lx106-elf)"; continue; }
+    libc=(-isystem "$PICOLIBC_OVERLAY" "${libc[@]}")
+  else
+    libc=(-isystem "$NEWLIB_OVERLAY" -isystem /usr/include/newlib)
+  fi
   for f in "${C_FILES[@]}"; do
     log=$dir/$(basename "$f").log
     if "${cc[@]}" -std=gnu17 -Os -ffunction-sections -fdata-sections -Wall -Wextra -Werror \
@@ -249,7 +274,7 @@ for entry in "${PRESETS[@]}"; do
       -DESP_PLATFORM -DIDF_VER="\"v$IDF_VERSION\"" -D_GNU_SOURCE -D_POSIX_READER_WRITER_LOCKS \
       -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 \
       -I "$dir" -I "$HERE/main" -I "$ROOT/boards/common" -I "$wasm2c_dir" -I "$WASM2C_INC" \
-      "${incs[@]}" -isystem "$NEWLIB_OVERLAY" -isystem /usr/include/newlib \
+      "${incs[@]}" "${libc[@]}" \
       -c "$ROOT/$f" -o "$dir/$(basename "$f").o" > "$log" 2>&1; then
       pass "$presets $target $f"
     else
