@@ -130,11 +130,20 @@ run_kconfgen() { # $1 = target, $2 = folder, $3.. = presets
 check_preset() { # $1 = folder, $2 = target, $3.. = presets; prints the reason on failure
   local dir=$1 target=$2; shift 2
   local cfg=$dir/sdkconfig
-  for p in "$@"; do
-    while read -r line; do
-      grep -qxF "$line" "$cfg" || { echo "preset $p asks for $line, kconfgen gave: $(grep "^${line%%=*}=" "$cfg" || echo unset)"; return 1; }
-    done < <(grep -E '^CONFIG_ASNET_[A-Z0-9_]+=y$' "$HERE/presets/$p.defaults")
-  done
+  # Every y/n request of sdkconfig.defaults and the presets (later files win) that names a symbol
+  # of this IDF/target must be in the result; ASNET ones must exist.
+  local requests
+  requests=$({ grep -hE '^CONFIG_[A-Z0-9_]+=[yn]$' "$HERE/sdkconfig.defaults"
+    for p in "$@"; do grep -hE '^CONFIG_[A-Z0-9_]+=[yn]$' "$HERE/presets/$p.defaults"; done; } |
+    awk -F= '{ v[$1] = $2; if (!($1 in o)) { o[$1] = n++; k[n - 1] = $1 } } END { for (i = 0; i < n; i++) print k[i] "=" v[k[i]] }')
+  while IFS='=' read -r sym val; do
+    if grep -qE "^$sym=|^# $sym is not set$" "$cfg"; then
+      if [ "$val" = y ]; then grep -qx "$sym=y" "$cfg" || { echo "asks for $sym=y, kconfgen gave: $(grep -E "^$sym=|^# $sym " "$cfg")"; return 1; }
+      else grep -qx "# $sym is not set" "$cfg" || { echo "asks for $sym=n, kconfgen gave: $(grep -E "^$sym=" "$cfg")"; return 1; }; fi
+    elif [[ $sym == CONFIG_ASNET_* ]]; then
+      echo "asks for $sym=$val, which is not visible here"; return 1
+    fi
+  done <<< "$requests"
   local macs; macs=$(grep -cE '^CONFIG_ASNET_MAC_(EMAC|W5500|WIFI_STA)=y$' "$cfg")
   [ "$macs" = 1 ] || { echo "$macs MACs selected"; return 1; }
   if grep -qx 'CONFIG_ASNET_MAC_EMAC=y' "$cfg"; then
