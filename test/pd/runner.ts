@@ -29,6 +29,7 @@ export class Runner {
   private statBase: Record<string, number> = {};
   private t0 = this.clock.now;
   private where = '';
+  private wake = Infinity;
 
   constructor(private readonly file: string) {
     this.stack = new Stack({ name: 'pd', mac: '02:00:00:00:00:02', ip: LOCAL_IP, clock: this.clock, seed: 7 });
@@ -71,10 +72,15 @@ export class Runner {
   /** Moves the clock to `t`, running the stack's timers at every tick on the way. */
   private advanceTo(t: number): void {
     if (t < this.clock.now) this.fail(`time goes backwards (${t} < ${this.clock.now})`);
+    const r0 = this.stack.runTimers();            // due at this instant: nothing, or a deadline
+    this.wake = r0 > 0 ? this.clock.now + r0 : Infinity;
+    this.collect();
     while (this.clock.now < t) {
-      const next = Math.min(t, (Math.floor(this.clock.now / 250) + 1) * 250);
+      // The next 250 ms tick, or sooner when timers_run() said a deadline (an RTO) falls earlier.
+      const next = Math.min(t, (Math.floor(this.clock.now / 250) + 1) * 250, this.wake);
       this.clock.advanceTo(next);
-      this.stack.runTimers();
+      const r = this.stack.runTimers();
+      this.wake = r > 0 ? this.clock.now + r : Infinity;
       this.collect();
     }
   }
