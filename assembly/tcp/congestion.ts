@@ -10,8 +10,8 @@ import { Sysctl, sysctl } from "../config";
 import { seqGeq, seqGt, seqLt, seqMax, seqMin } from "../core/seq";
 import { deadlineIn, nowMs } from "../core/time";
 import { count, Stat } from "../stats";
-import { F_FIN_SENT, F_IN_RECOVERY, F_PERSIST, F_SACK, F_TS, Pcb } from "./pcb";
-import { NIL, rangeBytes, rangeHighest, rangeEnd, rangeNext, rangeStart } from "./ranges";
+import { F_IN_RECOVERY, F_PERSIST, F_SACK, F_TS, Pcb } from "./pcb";
+import { NIL, rangeHighest, rangeEnd, rangeNext, rangeStart } from "./ranges";
 import { armPersist, pipe, segmentPayloadMax } from "./output";
 
 const INITIAL_RTO_MS: u32 = 1000;     // RFC 6298 §2.1
@@ -151,9 +151,9 @@ export function onDupAck(p: Pcb, sacked: u32): void {
 // still has that much above it: every hole below it is lost (sndUna when there is none).
 function lostEdge6675(p: Pcb, mss: u32): u32 {
   const head = <i32>p.sackHead;
-  let above = rangeBytes(head);
+  let above: u32 = 0;
   let ranges = 0;
-  for (let c = head; c != <i32>NIL; c = rangeNext(c)) ranges++;
+  for (let c = head; c != <i32>NIL; c = rangeNext(c)) { above += rangeEnd(c) - rangeStart(c); ranges++; }
   let edge = p.sndUna;
   for (let c = head; c != <i32>NIL; c = rangeNext(c)) {
     if (above > (DUPTHRESH - 1) * mss || ranges >= <i32>DUPTHRESH) edge = rangeStart(c);
@@ -161,15 +161,6 @@ function lostEdge6675(p: Pcb, mss: u32): u32 {
     ranges--;
   }
   return edge;
-}
-
-// RFC 8985 §6.2 step 4: RACK.reo_wnd. Zero when no reordering was seen and either recovery is on
-// or DupThresh segments are SACKed; otherwise min_RTT / 4 (SRTT / 4 here: no min_RTT filter is
-// kept), at most SRTT.
-function reoWnd(p: Pcb, mss: u32): u32 {
-  if ((p.flags & F_REORDER_SEEN) == 0 &&
-      ((p.flags & F_IN_RECOVERY) != 0 || lostEdge6675(p, mss) != p.sndUna)) return 0;
-  return max(<u32>(p.srtt >> 5), 1);
 }
 
 // Marks what the ACK clock says is lost ([rtxNext, rtxEnd) is the lost, not yet retransmitted
@@ -180,26 +171,25 @@ export function detectLoss(p: Pcb, delivered: u32): void {
   const mss = segmentPayloadMax(p);
   let edge = p.sndUna;
   if (p.sackHead != NIL) {
+    edge = lostEdge6675(p, mss);
     if (rackOn(p)) {
       // RACK (RFC 8985 §6.2): a segment sent before the most recently delivered one is lost once
-      // reo_wnd has passed. Holes are original transmissions, sent before the SACKed data above them
-      // (segments carry no send time here: the hole is taken as sent when the SACK's segment was).
+      // reo_wnd has passed. Holes are original transmissions, sent before the SACKed data above
+      // them (segments carry no send time here: a hole counts as sent with the SACKed segment).
+      // reo_wnd (§6.2 step 4) is 0 with no reordering seen once DupThresh segments are SACKed
+      // (IsLost above) or in recovery; else min_RTT / 4 (SRTT / 4 here: no min_RTT filter).
       const high = rangeHighest(<i32>p.sackHead, p.sndUna);
-      const wnd = reoWnd(p, mss);
-      if (wnd == 0) edge = high;
-      else if (seqGt(high, lostBoundary(p))) armReoTimer(p, wnd);
-    } else {
-      edge = lostEdge6675(p, mss);
+      if ((p.flags & F_REORDER_SEEN) == 0 && ((p.flags & F_IN_RECOVERY) != 0 || edge != p.sndUna)) {
+        edge = high;
+      } else {
+        if (seqGt(high, p.rtxEnd)) armReoTimer(p, max(<u32>(p.srtt >> 5), 1));
+        edge = p.sndUna;
+      }
     }
   }
   if (seqGt(edge, p.sndUna)) markLost(p, edge);
   else if ((p.flags & F_SACK) != 0 || p.dupacks < DUPTHRESH) return;   // NewReno: the DupAck rule
   if ((p.flags & F_IN_RECOVERY) == 0) enterRecovery(p, mss, delivered != 0 ? delivered : mss);
-}
-
-// Where the marked-lost stretch ends (snd_una when nothing is marked).
-function lostBoundary(p: Pcb): u32 {
-  return seqLt(p.rtxNext, p.rtxEnd) ? seqMax(p.rtxEnd, p.sndUna) : p.sndUna;
 }
 
 // Extends the lost stretch to `edge`; what was retransmitted already (below rtxNext) stays sent.
@@ -270,12 +260,11 @@ export function rearmAfterAck(p: Pcb): void {
 // when it falls before the RTO, in the open state with SACK and no probe already out.
 export function schedulePto(p: Pcb): void {
   if (sysctl(Sysctl.tcp_early_retrans) < 3 || (p.flags & (F_SACK | F_IN_RECOVERY | F_TLP_SENT | F_PERSIST | F_REO_TIMER)) != F_SACK) return;
-  if (p.srtt == 0 || p.backoff != 0 || p.sndNxt == p.sndUna || seqLt(p.rtxNext, p.rtxEnd)) return;
+  if (p.srtt == 0 || caState(p) > 1) return;
   let pto = <u32>(p.srtt >> 2);
   if (p.sndNxt - p.sndUna <= segmentPayloadMax(p)) pto += WC_DELACK_MS;
-  if (pto >= p.rto) return;
   const at = deadlineIn(pto);
-  if ((p.flags & F_TLP_TIMER) == 0 && p.rtxAt != 0 && <i32>(p.rtxAt - at) < 0) return;
+  if (<i32>(p.rtxAt - at) < 0 && (p.flags & F_TLP_TIMER) == 0) return;   // the RTO comes first
   p.rtxAt = at;
   p.flags |= F_TLP_TIMER;
 }
@@ -304,18 +293,13 @@ export function onRecoveryTimer(p: Pcb): bool {
     // RFC 8985 §7.3: send one new segment if the peer's window allows, else the last one again.
     count(Stat.tcp_loss_probes);
     p.flags |= F_TLP_SENT | F_FORCE_TX;
-    const end = (p.flags & F_FIN_SENT) != 0 ? p.sndNxt - 1 : p.sndNxt;
-    if (sndDataEnd(p) == end || !seqGt(p.sndUna + p.sndWnd, p.sndNxt)) {
-      p.rtxNext = seqMax(p.sndUna, end - min(end - p.sndUna, segmentPayloadMax(p)));
+    if (p.sndUna + p.sndLen == p.sndNxt || !seqGt(p.sndUna + p.sndWnd, p.sndNxt)) {
+      p.rtxNext = p.sndNxt - min(p.sndNxt - p.sndUna, segmentPayloadMax(p));
       p.rtxEnd = p.sndNxt;
     }
   }
   return true;
 }
-
-// End of the data the application queued (the FIN not included).
-// @ts-ignore: decorator
-@inline function sndDataEnd(p: Pcb): u32 { return p.sndUna + p.sndLen; }
 
 // Retransmission timeout (RFC 6298 §5.4-5.6, RFC 5681 §3.1 eq. (4)): back off, collapse cwnd to
 // one segment and resend everything outstanding that the peer has not SACKed.

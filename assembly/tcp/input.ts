@@ -20,7 +20,7 @@ import {
   F_RCV_SHUT, F_SACK, F_SYN_ACKED, F_TS, F_WSCALE, NIL, Pcb, pcbAt, pcbLookup, rcvq, setState, sndq,
 } from "./pcb";
 import {
-  rangeAdd, rangeBytes, rangeContaining, rangeEnd, rangeNext, rangeNextStartAfter, rangeStart, rangeTrimBelow,
+  rangeAdd, rangeBytesIn, rangeContaining, rangeEnd, rangeNext, rangeNextStartAfter, rangeStart, rangeTrimBelow,
 } from "./ranges";
 import {
   OUR_MSS, sendAck, sendRstFor, sendRstReply, sendSyn, tcpOutput,
@@ -410,7 +410,7 @@ function ackNewData(p: Pcb, sacked: u32): void {
 // segment twice, so a retransmission was needless: RACK's reordering_seen (RFC 8985 §6.2).
 function updateScoreboard(p: Pcb): u32 {
   const head = changetype<usize>(p) + offsetof<Pcb>("sackHead");
-  const before = rangeBytes(<i32>p.sackHead);
+  const before = rangeBytesIn(<i32>p.sackHead, p.sndUna, p.sndNxt);
   for (let i = 0; i < opts.sackCount; i++) {
     const s = sackStart(i);
     const e = sackEnd(i);
@@ -419,7 +419,7 @@ function updateScoreboard(p: Pcb): u32 {
     if (!seqLt(s, e) || seqLeq(e, p.sndUna) || seqGt(e, p.sndNxt) || seqLt(s, p.sndUna)) continue;
     rangeAdd(head, s, e);
   }
-  return rangeBytes(<i32>p.sackHead) - before;
+  return rangeBytesIn(<i32>p.sackHead, p.sndUna, p.sndNxt) - before;
 }
 
 // ---- data (RFC 9293 §3.10.7.4 seventh check) ----

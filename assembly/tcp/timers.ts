@@ -26,6 +26,18 @@ import { abortConnection, closeFinished, connectionFailed, pcbDestroy } from "./
 import { synQueueTimer } from "./listen";
 
 export function tcpFastTimer(): void {
+  pcbTimers(true);
+}
+
+// Fires the retransmission deadlines that are due; returns ms until the next one (0x7fffffff: none).
+export function tcpDeadlines(): u32 {
+  return pcbTimers(false);
+}
+
+// Both timers walk the PCBs: due deadlines fire; the fast tick also sends delayed ACKs and
+// whatever was refused earlier (window, cwnd, pool).
+function pcbTimers(tick: bool): u32 {
+  let next: u32 = 0x7fffffff;
   for (let i = 0; i < MAX_TCP_PCBS; i++) {
     if (!pcbs.isUsed(i)) continue;
     const p = pcbAt(i);
@@ -33,28 +45,14 @@ export function tcpFastTimer(): void {
     if (s == CLOSED || s == LISTEN || s == TIME_WAIT) continue;
     if (due(p.rtxAt)) {
       retransmitTimerFired(p);
-      if (!pcbs.isUsed(i) || pcbAt(i).state == CLOSED) continue;
+      if (!pcbs.isUsed(i) || p.state == CLOSED) continue;
     }
-    if (p.flags & F_ACK_DELAYED) sendAck(p);
-    tcpOutput(p);                      // anything refused earlier (window, cwnd, pool) may go now
-  }
-}
-
-// Fires the retransmission deadlines that are due; returns ms until the next one (0x7fffffff: none).
-export function tcpDeadlines(): u32 {
-  let next: u32 = 0x7fffffff;
-  for (let i = 0; i < MAX_TCP_PCBS; i++) {
-    if (!pcbs.isUsed(i)) continue;
-    let p = pcbAt(i);
-    if (p.state == CLOSED || p.state == LISTEN || p.state == TIME_WAIT || p.rtxAt == 0) continue;
-    if (due(p.rtxAt)) {
-      retransmitTimerFired(p);
-      if (!pcbs.isUsed(i)) continue;
-      p = pcbAt(i);
-      if (p.state == CLOSED || p.rtxAt == 0) continue;
+    if (tick) {
+      if (p.flags & F_ACK_DELAYED) sendAck(p);
+      tcpOutput(p);
     }
     const left = p.rtxAt - nowMs;
-    if (<i32>left > 0 && left < next) next = left;
+    if (p.rtxAt != 0 && <i32>left > 0 && left < next) next = left;
   }
   return next;
 }
