@@ -1,8 +1,9 @@
 // Issue 18: the generated conformance matrix. The rules of RFC 9293 §3.10.7, RFC 5961 and RFC 1337
 // are written once as an oracle in test/conformance/oracle.ts; every state, reached through each
-// way in (passive, active, simultaneous open), meets every kind of arriving segment at every
-// sequence and ACK position (test/conformance/matrix.ts), on a freshly reset stack driven through
-// the wire. Each cell compares the exact replies, the next state, SO_ERROR and the events.
+// way in (passive, active, simultaneous open; the closing states also with the socket closed by
+// the application), meets every kind of arriving segment at every sequence and ACK position
+// (test/conformance/matrix.ts), on a freshly reset stack driven through the wire. Each cell
+// compares the exact replies, the next state, SO_ERROR and the events.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACK, FIN, Host, MSS_OPT, PEER_ISS, SYN } from './conformance/host.ts';
@@ -14,14 +15,15 @@ const host = new Host();
 const cells = allCells();
 const groups = new Map<string, Cell[]>();
 for (const c of cells) {
-  const k = `${c.state} (${c.way})`;
+  const k = `${c.state} (${c.way}${c.orphan ? ', orphan' : ''})`;
   if (!groups.has(k)) groups.set(k, []);
   groups.get(k)!.push(c);
 }
 
 test(`matrix: ${cells.length} cells over 11 states, ${groups.size} (state, way in) pairs, 10 segment kinds`, () => {
   assert.equal(new Set(cells.map((c) => c.state)).size, 11, 'all 11 states');
-  assert.ok(cells.length > 7000, `${cells.length} cells`);
+  assert.ok(cells.length > 13000, `${cells.length} cells`);
+  assert.equal(groups.size, 26 + 15, '26 ways into the 11 states, and 15 with the socket closed by the application');
   assert.equal(new Set(cells.map(cellName)).size, cells.length, 'no cell twice');
 });
 
@@ -37,8 +39,8 @@ for (const [name, group] of groups) {
 }
 
 // The oracle must be able to fail: with one rule flipped (RFC 1337 off: an RST at RCV.NXT ends
-// TIME_WAIT, as RFC 9293 alone would have it) every TIME_WAIT cell with an in-window RST at RCV.NXT
-// must disagree with the stack, and no other cell may.
+// TIME_WAIT, as RFC 9293 alone would have it) every TIME_WAIT cell with an RST at RCV.NXT must
+// disagree with the stack, and no other TIME_WAIT cell may.
 test('matrix: a flipped oracle rule (RFC 1337 off in TIME_WAIT) is caught in exactly the cells it changes', () => {
   const flipped = (c: Ctx, s: In): Expect => {
     const e = oracle(c, s);
@@ -48,7 +50,7 @@ test('matrix: a flipped oracle rule (RFC 1337 off in TIME_WAIT) is caught in exa
   const tw = cells.filter((c) => c.state === 'TIME_WAIT');
   const caught = tw.filter((c) => check(host, c, flipped) !== '');
   const want = tw.filter((c) => c.kind.startsWith('RST') && c.seqPos === 'RCV.NXT');
-  assert.equal(want.length, 2 * 5 * 3, 'RST and RST-ACK x 5 ACK positions x 3 ways in');
+  assert.equal(want.length, 2 * 5 * 3 * 2, 'RST and RST-ACK x 5 ACK positions x 3 ways in, socket held or orphaned');
   assert.deepEqual(caught.map(cellName).sort(), want.map(cellName).sort());
 });
 

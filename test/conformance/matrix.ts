@@ -4,13 +4,13 @@
 import { ERRORS, EV_ACCEPT, stateName } from '../../host/abi.ts';
 import { ACK, Host } from './host.ts';
 import { KINDS, KIND_FLAGS, KIND_LEN, oracle, type Expect, type In, type Kind, type Reply } from './oracle.ts';
-import { setup, WAYS, type Ctx, type StateName, type Way } from './setups.ts';
+import { ORPHAN_STATES, setup, WAYS, type Ctx, type StateName, type Way } from './setups.ts';
 
 export const SEQ_POS = ['outside-left', 'RCV.NXT-1', 'RCV.NXT', 'inside', 'right-edge', 'outside-right'] as const;
 export const ACK_POS = ['far-below', 'below-SND.UNA', 'SND.UNA', 'in-flight', 'SND.NXT', 'above-SND.NXT'] as const;
 export type SeqPos = (typeof SEQ_POS)[number];
 export type AckPos = (typeof ACK_POS)[number];
-export type Cell = { state: StateName; way: Way; kind: Kind; seqPos: SeqPos; ackPos: AckPos };
+export type Cell = { state: StateName; way: Way; orphan: boolean; kind: Kind; seqPos: SeqPos; ackPos: AckPos };
 
 export function seqAt(c: Ctx, p: SeqPos): number {
   switch (p) {
@@ -41,10 +41,12 @@ const IN_FLIGHT: StateName[] = ['ESTABLISHED', 'FIN_WAIT_1', 'CLOSE_WAIT', 'CLOS
 /** Every cell: 11 states through each way in x 9 kinds x 6 sequence positions x 6 ACK positions (less "in flight" where nothing is). */
 export function allCells(): Cell[] {
   const cells: Cell[] = [];
-  for (const state of Object.keys(WAYS) as StateName[]) {
-    for (const way of WAYS[state]) {
-      for (const kind of KINDS) for (const seqPos of SEQ_POS) for (const ackPos of ACK_POS) {
-        if (ackPos !== 'in-flight' || IN_FLIGHT.includes(state)) cells.push({ state, way, kind, seqPos, ackPos });
+  for (const orphan of [false, true]) {
+    for (const state of (orphan ? ORPHAN_STATES : Object.keys(WAYS)) as StateName[]) {
+      for (const way of WAYS[state]) {
+        for (const kind of KINDS) for (const seqPos of SEQ_POS) for (const ackPos of ACK_POS) {
+          if (ackPos !== 'in-flight' || IN_FLIGHT.includes(state)) cells.push({ state, way, orphan, kind, seqPos, ackPos });
+        }
       }
     }
   }
@@ -59,7 +61,7 @@ const TICK_MS = 250;
 export function runCell(host: Host, cell: Cell): { ctx: Ctx; seg: In; got: Observed } {
   host.clock.advanceTo(host.clock.now + 1500);      // a fresh challenge-ACK second for every cell
   host.reset();
-  const ctx = setup(host, cell.state, cell.way);
+  const ctx = setup(host, cell.state, cell.way, cell.orphan);
   host.stack.pollEvents();
   const flags = KIND_FLAGS[cell.kind];
   const len = KIND_LEN[cell.kind];
@@ -96,6 +98,12 @@ function observeState(host: Host, c: Ctx): { state: string; soError: string | 0 
   const st = host.stack;
   if (c.h !== null) return { state: stateName(st.state(c.h)), soError: errName(st.getsockopt(c.h, 'SO_ERROR')) };
   const n = st.netstatCounts();
+  if (c.orphan) {
+    // The one connection left, if any (the listener of a passive way is not counted).
+    const live = Object.entries(n).filter(([k, v]) => k !== 'LISTEN' && k !== 'CLOSED' && v > 0);
+    if (live.length > 1 || live.some(([, v]) => v > 1)) return { state: `several: ${JSON.stringify(live)}`, soError: 0 };
+    return { state: live.length ? live[0][0] : 'CLOSED', soError: 0 };
+  }
   if (c.state === 'CLOSED') {
     const any = Object.entries(n).filter(([k, v]) => k !== 'CLOSED' && v > 0);
     return { state: any.length ? `CLOSED+${any.map(([k]) => k).join(',')}` : 'CLOSED', soError: 0 };
@@ -131,7 +139,7 @@ export function fmtReplies(r: Reply[]): string {
 }
 
 export function cellName(c: Cell): string {
-  return `${c.state}(${c.way}) <- ${c.kind} seq ${c.seqPos} ack ${c.ackPos}`;
+  return `${c.state}(${c.way}${c.orphan ? ', orphan' : ''}) <- ${c.kind} seq ${c.seqPos} ack ${c.ackPos}`;
 }
 
 export function check(host: Host, cell: Cell, oracleFn = oracle): string {

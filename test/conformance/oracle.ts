@@ -53,6 +53,12 @@ class Out {
 }
 
 export function oracle(c: Ctx, s: In): Expect {
+  const e = byState(c, s);
+  // An orphan has no socket: no SO_ERROR to report, nobody to raise events for.
+  return c.orphan ? { ...e, soError: 0, events: 0 } : e;
+}
+
+function byState(c: Ctx, s: In): Expect {
   switch (c.state) {
     case 'CLOSED': return closed(s);
     case 'LISTEN': return listen(s);
@@ -127,9 +133,14 @@ function timeWait(c: Ctx, s: In): Expect {
   const o = new Out('TIME_WAIT');
   const ackNow = () => o.now.push({ flags: ACK, seq: c.sndNxt, ack: c.rcvNxt, len: 0 });
   if (has(s, RST)) return o.done();                               // RFC 1337 §3 (TW-assassination fix 1)
-  // A bare SYN could open a new incarnation (RFC 6191) only once the application let go of the
-  // socket; these sockets are still held, so it is answered with an ACK like any other SYN.
-  if (has(s, SYN)) { ackNow(); return o.done(); }                 // RFC 5961 §4.2 challenge ACK
+  // A bare SYN above RCV.NXT opens a new incarnation once the application let go of the socket
+  // (RFC 9293 §3.10.7.4 fourth check note, RFC 6191 without timestamps; RFC 1122 §4.2.2.13): the
+  // TIME_WAIT goes and the SYN is processed as if it had found no connection. A held socket keeps
+  // its TIME_WAIT, and the SYN gets an ACK like any other SYN (RFC 5961 §4.2 challenge ACK).
+  if (has(s, SYN) && !has(s, ACK) && !has(s, FIN) && c.orphan && lt(c.rcvNxt, s.seq)) {
+    return c.way === 'passive' ? listen(s) : closed(s);
+  }
+  if (has(s, SYN)) { ackNow(); return o.done(); }
   // The remote FIN again: "acknowledge it, and restart the 2 MSL timeout".
   if (has(s, FIN) && u(s.seq + s.len + 1) === u(c.rcvNxt)) { ackNow(); return o.done(); }
   // A bare ACK at RCV.NXT needs nothing. CHOICE: everything else (unacceptable segments per the
@@ -211,6 +222,13 @@ function synchronized(c: Ctx, s0: In): Expect {
   let fin = has(s, FIN);
   let immediate = false, delayed = false;
   const receiving = RECEIVING.includes(state as StateName);
+  if (s.len > 0 && receiving && c.orphan) {
+    // CHOICE (Linux; RFC 9293 §3.10.4 leaves it open): text for a connection the application has
+    // closed cannot be delivered; the connection is reset, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>.
+    o.now.push({ flags: RST | ACK, seq: c.sndNxt, ack: rcvNxt, len: 0 });
+    o.state = 'CLOSED';
+    return o.done();
+  }
   if (s.len > 0 && receiving) {
     let start = s.seq;
     let end = s.seq + s.len;

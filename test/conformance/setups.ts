@@ -22,6 +22,8 @@ export type Ctx = {
   sndUna: number; sndNxt: number;
   /** The largest window the peer offered (RFC 5961 §5.2 MAX.SND.WND). */
   maxSndWnd: number;
+  /** The application closed the socket in this state: an orphan (h is then null). */
+  orphan: boolean;
 };
 
 const DATA = 100;
@@ -47,20 +49,20 @@ function established(host: Host, way: Way): Ctx {
     const h = st.accept(l);
     if (h <= 0) throw new Error(`setup: accept() = ${h}`);
     return { state: 'ESTABLISHED', way, h, listener: l, dport: LISTEN_PORT, iss: sa.seq, irs: PEER_ISS,
-      rcvNxt: PEER_ISS + 1, rcvWnd: sa.win, sndUna: sa.seq + 1, sndNxt: sa.seq + 1, maxSndWnd: PEER_WIN };
+      rcvNxt: PEER_ISS + 1, rcvWnd: sa.win, sndUna: sa.seq + 1, sndNxt: sa.seq + 1, maxSndWnd: PEER_WIN, orphan: false };
   }
   const { h, syn, lport } = host.connect();
   if (way === 'active') {
     const a = expectOne(host.send(lport, PEER_ISS, syn.seq + 1, SYN | ACK, 0, PEER_WIN, MSS_OPT), ACK, 'handshake ACK');
     return { state: 'ESTABLISHED', way, h, listener: null, dport: lport, iss: syn.seq, irs: PEER_ISS,
-      rcvNxt: PEER_ISS + 1, rcvWnd: a.win, sndUna: syn.seq + 1, sndNxt: syn.seq + 1, maxSndWnd: PEER_WIN };
+      rcvNxt: PEER_ISS + 1, rcvWnd: a.win, sndUna: syn.seq + 1, sndNxt: syn.seq + 1, maxSndWnd: PEER_WIN, orphan: false };
   }
   const sa = expectOne(host.send(lport, PEER_ISS, 0, SYN, 0, PEER_WIN, MSS_OPT), SYN | ACK, 'simultaneous SYN-ACK');
   checkState(host, h, 'SYN_RCVD');
   const none = host.send(lport, PEER_ISS + 1, syn.seq + 1, ACK);
   if (none.length) throw new Error(`setup: the simultaneous-open ACK got ${JSON.stringify(none)}`);
   return { state: 'ESTABLISHED', way, h, listener: null, dport: lport, iss: syn.seq, irs: PEER_ISS,
-    rcvNxt: PEER_ISS + 1, rcvWnd: sa.win, sndUna: syn.seq + 1, sndNxt: syn.seq + 1, maxSndWnd: PEER_WIN };
+    rcvNxt: PEER_ISS + 1, rcvWnd: sa.win, sndUna: syn.seq + 1, sndNxt: syn.seq + 1, maxSndWnd: PEER_WIN, orphan: false };
 }
 
 function sendData(host: Host, c: Ctx): void {
@@ -92,39 +94,51 @@ function peerAck(host: Host, c: Ctx, ack: number): void {
   c.sndUna = ack;
 }
 
-/** Takes a freshly reset stack to `state` by `way`. */
-export function setup(host: Host, state: StateName, way: Way): Ctx {
+/** Takes a freshly reset stack to `state` by `way`; with `orphan` the application then closes it. */
+export function setup(host: Host, state: StateName, way: Way, orphan = false): Ctx {
+  const c = setupHeld(host, state, way);
+  if (!orphan) return c;
+  if (host.stack.close(c.h!) !== 0) throw new Error('setup: close failed');
+  const out = host.drain();
+  if (out.length) throw new Error(`setup: closing the ${state} socket sent ${JSON.stringify(out)}`);
+  return { ...c, h: null, orphan: true };
+}
+
+/** The states an orphan can be in with its handshake done (RFC 9293 §3.10.4: after CLOSE). */
+export const ORPHAN_STATES: StateName[] = ['FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSING', 'LAST_ACK', 'TIME_WAIT'];
+
+function setupHeld(host: Host, state: StateName, way: Way): Ctx {
   const st = host.stack;
   let c: Ctx;
   switch (state) {
     case 'CLOSED': {
       // A port nobody listens on (RFC 9293 §3.10.7.1); the numbers are arbitrary.
       return { state, way, h: null, listener: null, dport: 9, iss: 0x1000, irs: PEER_ISS - 1, rcvNxt: PEER_ISS, rcvWnd: 8192,
-        sndUna: 0x1000, sndNxt: 0x1000, maxSndWnd: PEER_WIN };
+        sndUna: 0x1000, sndNxt: 0x1000, maxSndWnd: PEER_WIN, orphan: false };
     }
     case 'LISTEN': {
       const l = st.socket(); st.bind(l, 0, LISTEN_PORT); st.listen(l, 4);
       return { state, way, h: null, listener: l, dport: LISTEN_PORT, iss: 0x1000, irs: PEER_ISS - 1, rcvNxt: PEER_ISS, rcvWnd: 8192,
-        sndUna: 0x1000, sndNxt: 0x1000, maxSndWnd: PEER_WIN };
+        sndUna: 0x1000, sndNxt: 0x1000, maxSndWnd: PEER_WIN, orphan: false };
     }
     case 'SYN_SENT': {
       const { h, syn, lport } = host.connect();
       // No IRS yet: the "sequence positions" are taken around the ISN the peer is about to use.
       return { state, way, h, listener: null, dport: lport, iss: syn.seq, irs: PEER_ISS, rcvNxt: PEER_ISS + 1, rcvWnd: syn.win,
-        sndUna: syn.seq, sndNxt: syn.seq + 1, maxSndWnd: 0 };
+        sndUna: syn.seq, sndNxt: syn.seq + 1, maxSndWnd: 0, orphan: false };
     }
     case 'SYN_RCVD': {
       if (way === 'passive') {
         const l = st.socket(); st.bind(l, 0, LISTEN_PORT); st.listen(l, 4);
         const sa = expectOne(host.send(LISTEN_PORT, PEER_ISS, 0, SYN, 0, PEER_WIN, MSS_OPT), SYN | ACK, 'SYN-ACK');
         return { state, way, h: null, listener: l, dport: LISTEN_PORT, iss: sa.seq, irs: PEER_ISS, rcvNxt: PEER_ISS + 1,
-          rcvWnd: sa.win, sndUna: sa.seq, sndNxt: sa.seq + 1, maxSndWnd: PEER_WIN };
+          rcvWnd: sa.win, sndUna: sa.seq, sndNxt: sa.seq + 1, maxSndWnd: PEER_WIN, orphan: false };
       }
       const { h, syn, lport } = host.connect();
       const sa = expectOne(host.send(lport, PEER_ISS, 0, SYN, 0, PEER_WIN, MSS_OPT), SYN | ACK, 'simultaneous SYN-ACK');
       checkState(host, h, 'SYN_RCVD');
       return { state, way, h, listener: null, dport: lport, iss: syn.seq, irs: PEER_ISS, rcvNxt: PEER_ISS + 1, rcvWnd: sa.win,
-        sndUna: syn.seq, sndNxt: syn.seq + 1, maxSndWnd: PEER_WIN };
+        sndUna: syn.seq, sndNxt: syn.seq + 1, maxSndWnd: PEER_WIN, orphan: false };
     }
     case 'ESTABLISHED': c = established(host, way); sendData(host, c); break;
     case 'FIN_WAIT_1': c = established(host, way); sendData(host, c); shutdownWr(host, c); break;
