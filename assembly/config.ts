@@ -55,21 +55,27 @@ export const enum Sysctl {
   tcp_orphan_retries = 29,    // retransmissions of an orphan's FIN before giving up (0 = tcp_retries2)
   tcp_delayed_ack = 30,       // 1: ACK every 2nd segment or on the next fast tick (RFC 1122 §4.2.3.2); 0: ACK each segment
   udp_rmem_default = 31,      // bytes of queued datagrams (with 8 bytes of header each) per UDP socket
-  COUNT = 32,
+  icmp_msgs_per_sec = 32,     // ICMP errors per second, all destinations (RFC 1812 §4.3.2.8); 0 = no limit
+  icmp_msgs_burst = 33,       // ICMP errors sent back to back before the rate applies
+  arp_requests_per_sec = 34,  // ARP requests per second, all targets (not a Linux sysctl); 0 = no limit
+  COUNT = 35,
 }
 
 // Defaults, minimums and maximums, indexed by Sysctl id.
 const DEFAULTS: StaticArray<i32> = [
   60, 16, 5, 6, 7200, 75, 9, 15, 1, 4096, 0, MAX_TCP_PCBS, 2, 30, 1, 1, 1, 1000,
   49152, 65535, 300, 120000, 10, 1, 8192, 8192, 64, 0, 60, 0, 1, 4096,
+  100, 20, 50,
 ];
 const MINS: StaticArray<i32> = [
   1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0,
   1024, 1024, 10, 1000, 1, 0, 1024, 1024, 1, 0, 1, 0, 0, 256,
+  0, 1, 0,
 ];
 const MAXS: StaticArray<i32> = [
   86400, 65535, 20, 20, 86400, 86400, 127, 50, 2, 65535, 1, 65535, 2, 3600, 1, 1, 1, 1000000,
   65535, 65535, 60000, 600000, 64, 1, 65535, 65535, 255, 1, 86400, 50, 1, 65535,
+  10000, 1000, 10000,
 ];
 
 const values: usize = memory.data(Sysctl.COUNT * 4);

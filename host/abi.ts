@@ -250,9 +250,12 @@ export const SYSCTL = {
   tcp_orphan_retries: { id: 29, default: 0, min: 0, max: 50 },
   tcp_delayed_ack: { id: 30, default: 1, min: 0, max: 1 },
   udp_rmem_default: { id: 31, default: 4096, min: 256, max: 65535 },
+  icmp_msgs_per_sec: { id: 32, default: 100, min: 0, max: 10000 },
+  icmp_msgs_burst: { id: 33, default: 20, min: 1, max: 1000 },
+  arp_requests_per_sec: { id: 34, default: 50, min: 0, max: 10000 },
 } as const;
 export type SysctlName = keyof typeof SYSCTL;
-export const SYSCTL_COUNT = 32;
+export const SYSCTL_COUNT = 35;
 export const SYSCTL_NAMES = Object.keys(SYSCTL) as SysctlName[];
 
 // ---- stat counters (stats_get), indexed by id ----
@@ -333,9 +336,13 @@ export const STAT = {
   dns_cache_hits: 73,
   dns_timeouts: 74,
   dns_bad_reply: 75,
+  icmp_rate_limited: 76,
+  icmp_echo_dropped: 77,
+  arp_rate_limited: 78,
+  ip_martian_src: 79,
 } as const;
 export type StatName = keyof typeof STAT;
-export const STAT_COUNT = 76;
+export const STAT_COUNT = 80;
 export const STAT_NAMES = Object.keys(STAT) as StatName[];
 
 // ---- record layouts (u32 fields, in order) ----

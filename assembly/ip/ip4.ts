@@ -4,7 +4,7 @@ import { Sysctl, sysctl } from "../config";
 import { txFrame } from "../core/buf";
 import { checksum } from "../core/checksum";
 import { arpOutput } from "../link/arp_cache";
-import { broadcastMac, gateway, isBroadcastOrMulticast, netifSend, onLink, ourIp, ourMac } from "../link/netif";
+import { broadcastMac, gateway, isBroadcastOrMulticast, netifSend, onLink, ourIp, ourMac, setRxPeer } from "../link/netif";
 import { udpInput } from "../udp/udp";
 import { count, Stat } from "../stats";
 import { tcpInput } from "../tcp/input";
@@ -13,7 +13,7 @@ import {
   IP_HLEN, PROTO_ICMP, PROTO_TCP, PROTO_UDP, ipDst, ipEmit, ipHeaderLen, ipIsFragment, ipProto, ipSrc, ipTotalLen,
   ipTtl, ipVersion,
 } from "../wire/ipv4";
-import { icmpInput, icmpSendUnreachable } from "./icmp";
+import { icmpInput, icmpReset, icmpSendUnreachable } from "./icmp";
 import { UNREACH_PROTOCOL } from "../wire/icmp";
 import { put16 } from "../core/bytes";
 
@@ -41,7 +41,11 @@ export function ipInput(h: usize, avail: i32): void {
   // RFC 1122 §3.2.1.3: a source that is broadcast, multicast or 0 is not a host; drop silently.
   // LAND (source = our own address) is dropped too: no host sends to itself over the wire.
   if (src == 0 || src == ourIp || isBroadcastOrMulticast(src)) { count(Stat.ip_addr_drop); return; }
+  // RFC 1122 §3.2.1.3 (g): 127/8 is internal host loopback and must not appear on a network; a
+  // "martian" source is dropped before anything (a SYN-queue entry, an ARP request) is spent on it.
+  if ((src >>> 24) == 127) { count(Stat.ip_martian_src); return; }
   if (ipIsFragment(h)) { count(Stat.ip_frag_drop); return; }
+  if (onLink(src)) setRxPeer(src);
   // RFC 1122 §3.2.1.7: a host must not discard a datagram for a low TTL; we only count TTL 0.
   if (ipTtl(h) == 0) count(Stat.ip_ttl_zero);
   const l4 = h + <usize>hlen;
@@ -81,4 +85,5 @@ export function ipOutput(proto: u32, dst: u32, l4len: i32, df: bool): bool {
 
 export function ipReset(): void {
   ipId = 0;
+  icmpReset();
 }

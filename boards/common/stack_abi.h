@@ -214,7 +214,10 @@
 #define STACK_SYSCTL_tcp_orphan_retries 29
 #define STACK_SYSCTL_tcp_delayed_ack 30
 #define STACK_SYSCTL_udp_rmem_default 31
-#define STACK_SYSCTL_COUNT 32
+#define STACK_SYSCTL_icmp_msgs_per_sec 32
+#define STACK_SYSCTL_icmp_msgs_burst 33
+#define STACK_SYSCTL_arp_requests_per_sec 34
+#define STACK_SYSCTL_COUNT 35
 #define STACK_SYSCTL_LIST(X) \
   X(tcp_fin_timeout, 0, 60, 1, 86400) \
   X(tcp_max_syn_backlog, 1, 16, 1, 65535) \
@@ -247,7 +250,10 @@
   X(arp_stale_time, 28, 60, 1, 86400) \
   X(tcp_orphan_retries, 29, 0, 0, 50) \
   X(tcp_delayed_ack, 30, 1, 0, 1) \
-  X(udp_rmem_default, 31, 4096, 256, 65535)
+  X(udp_rmem_default, 31, 4096, 256, 65535) \
+  X(icmp_msgs_per_sec, 32, 100, 0, 10000) \
+  X(icmp_msgs_burst, 33, 20, 1, 1000) \
+  X(arp_requests_per_sec, 34, 50, 0, 10000)
 
 /* ---- stat counter ids (stats_get) ---- */
 #define STACK_STAT_eth_in 0
@@ -326,7 +332,11 @@
 #define STACK_STAT_dns_cache_hits 73
 #define STACK_STAT_dns_timeouts 74
 #define STACK_STAT_dns_bad_reply 75
-#define STACK_STAT_COUNT 76
+#define STACK_STAT_icmp_rate_limited 76
+#define STACK_STAT_icmp_echo_dropped 77
+#define STACK_STAT_arp_rate_limited 78
+#define STACK_STAT_ip_martian_src 79
+#define STACK_STAT_COUNT 80
 #define STACK_STAT_LIST(X) \
   X(eth_in, 0) \
   X(eth_drop, 1) \
@@ -403,7 +413,11 @@
   X(dns_queries, 72) \
   X(dns_cache_hits, 73) \
   X(dns_timeouts, 74) \
-  X(dns_bad_reply, 75)
+  X(dns_bad_reply, 75) \
+  X(icmp_rate_limited, 76) \
+  X(icmp_echo_dropped, 77) \
+  X(arp_rate_limited, 78) \
+  X(ip_martian_src, 79)
 
 /* ---- record layouts: word index of each u32 field (docs/ABI.md) ---- */
 #define STACK_TCP_INFO_STATE 0
