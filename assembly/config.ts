@@ -19,6 +19,12 @@ export const MAX_DNS_QUERIES: i32 = 2;    // DNS queries in flight
 export const MAX_DNS_CACHE: i32 = 4;      // cached A records
 export const IO_BUFFER_SIZE: i32 = 16384;  // host <-> stack data staging area
 export const MTU: i32 = 1500;
+// IPv4 reassembly (ip/reass.ts) is a build option: `--use ASNET_IP_REASS=1` (stack.reass.wasm).
+// @ts-ignore: isDefined is a compile-time builtin
+export const IP_REASS: bool = isDefined(ASNET_IP_REASS);
+export const REASS_DATAGRAMS: i32 = 2;     // datagrams being reassembled at once
+export const REASS_PER_SOURCE: i32 = 1;    // of which one source may hold
+export const REASS_MAX_BYTES: i32 = 4096;  // payload of a reassembled datagram (a multiple of 64)
 export const FRAME_MAX: i32 = 1536;
 
 // ---- runtime tunables (sysctl ids) ----
@@ -58,24 +64,25 @@ export const enum Sysctl {
   icmp_msgs_per_sec = 32,     // ICMP errors per second, all destinations (RFC 1812 §4.3.2.8); 0 = no limit
   icmp_msgs_burst = 33,       // ICMP errors sent back to back before the rate applies
   arp_requests_per_sec = 34,  // ARP requests per second, all targets (not a Linux sysctl); 0 = no limit
-  COUNT = 35,
+  ipfrag_time = 35,           // s to complete a datagram's reassembly (build option ASNET_IP_REASS)
+  COUNT = 36,
 }
 
 // Defaults, minimums and maximums, indexed by Sysctl id.
 const DEFAULTS: StaticArray<i32> = [
   60, 16, 5, 6, 7200, 75, 9, 15, 1, 4096, 0, MAX_TCP_PCBS, 2, 30, 1, 1, 1, 1000,
   49152, 65535, 300, 120000, 10, 1, 8192, 8192, 64, 0, 60, 0, 1, 4096,
-  100, 20, 50,
+  100, 20, 50, 30,
 ];
 const MINS: StaticArray<i32> = [
   1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0,
   1024, 1024, 10, 1000, 1, 0, 1024, 1024, 1, 0, 1, 0, 0, 256,
-  0, 1, 0,
+  0, 1, 0, 1,
 ];
 const MAXS: StaticArray<i32> = [
   86400, 65535, 20, 20, 86400, 86400, 127, 50, 2, 65535, 1, 65535, 2, 3600, 1, 1, 1, 1000000,
   65535, 65535, 60000, 600000, 64, 1, 65535, 65535, 255, 1, 86400, 50, 1, 65535,
-  10000, 1000, 10000,
+  10000, 1000, 10000, 120,
 ];
 
 const values: usize = memory.data(Sysctl.COUNT * 4);

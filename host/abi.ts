@@ -213,6 +213,9 @@ export const CONFIG = {
   MAX_DNS_CACHE: 4,
   IO_BUFFER_SIZE: 16384,
   MTU: 1500,
+  REASS_DATAGRAMS: 2,
+  REASS_PER_SOURCE: 1,
+  REASS_MAX_BYTES: 4096,
   FRAME_MAX: 1536,
 } as const;
 
@@ -253,9 +256,10 @@ export const SYSCTL = {
   icmp_msgs_per_sec: { id: 32, default: 100, min: 0, max: 10000 },
   icmp_msgs_burst: { id: 33, default: 20, min: 1, max: 1000 },
   arp_requests_per_sec: { id: 34, default: 50, min: 0, max: 10000 },
+  ipfrag_time: { id: 35, default: 30, min: 1, max: 120 },
 } as const;
 export type SysctlName = keyof typeof SYSCTL;
-export const SYSCTL_COUNT = 35;
+export const SYSCTL_COUNT = 36;
 export const SYSCTL_NAMES = Object.keys(SYSCTL) as SysctlName[];
 
 // ---- stat counters (stats_get), indexed by id ----
@@ -340,9 +344,13 @@ export const STAT = {
   icmp_echo_dropped: 77,
   arp_rate_limited: 78,
   ip_martian_src: 79,
+  ip_reass_ok: 80,
+  ip_reass_fail: 81,
+  ip_reass_overlap: 82,
+  ip_reass_timeout: 83,
 } as const;
 export type StatName = keyof typeof STAT;
-export const STAT_COUNT = 80;
+export const STAT_COUNT = 84;
 export const STAT_NAMES = Object.keys(STAT) as StatName[];
 
 // ---- record layouts (u32 fields, in order) ----

@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Stack, ipToU32 } from '../host/stack.ts';
 import { onesSum, udpFrame } from './helpers/raw-host.ts';
-import { SYN, tcpFrame } from './helpers/frames.ts';
+import { ACK, RST, SYN, tcpFrame } from './helpers/frames.ts';
 import { runPair } from './helpers/pair.ts';
+import { Peer } from './fuzz/peer.ts';
 
 const MAC_A = Uint8Array.from([2, 0, 0, 0, 0, 1]);
 const MAC_B = Uint8Array.from([2, 0, 0, 0, 0, 2]);
@@ -141,4 +142,39 @@ test('a legitimate 1 MiB transfer completes byte-exact during the SYN, ARP and I
   assert.ok(st.ip_martian_src > 0, `${st.ip_martian_src} martians dropped`);
   console.log(`during the floods: ${r.virtualMs} virtual ms for 2 x 1 MiB, ${st.syncookies_sent} cookies, ` +
     `${st.icmp_rate_limited} ICMP errors limited, ${st.arp_rate_limited} ARP requests limited, ${st.ip_martian_src} martians`);
+});
+
+/**
+ * CVE-2016-5696 as the issue measured it: off path, 300 spoofed SYNs on a guessed 4-tuple, then
+ * 1,100 in-window RSTs on the attacker's own connection in the same second. Returns how many
+ * challenge ACKs the attacker's connection got back.
+ */
+function sideChannel(seed: number, victimExists: boolean): number {
+  const p = new Peer({}, seed);
+  const victimPort = 41000;
+  if (victimExists) {
+    const syn = tcpFrame({ srcMac: MAC_A, dstMac: MAC_B, srcIp: '192.0.2.1', dstIp: '192.0.2.2', sport: victimPort, dport: 5001, seq: 5000, flags: SYN });
+    const synack = p.input(syn).find((s) => (s.flags & 0x12) === 0x12)!;
+    p.input(tcpFrame({ srcMac: MAC_A, dstMac: MAC_B, srcIp: '192.0.2.1', dstIp: '192.0.2.2', sport: victimPort, dport: 5001, seq: 5001, ack: synack.seq + 1, flags: ACK }));
+  }
+  p.establish();
+  for (let i = 0; i < 300; i++) {
+    p.input(tcpFrame({ srcMac: MAC_A, dstMac: MAC_B, srcIp: '192.0.2.1', dstIp: '192.0.2.2', sport: victimPort, dport: 5001, seq: i * 7919, flags: SYN }));
+  }
+  let acks = 0;
+  for (let i = 0; i < 1100; i++) {
+    acks += p.input(p.seg({ seq: (p.sndNxt + 10) >>> 0, flags: RST })).filter((s) => s.flags === ACK).length;
+  }
+  return acks;
+}
+
+test('challenge-ACK budget: what the attacker counts does not tell whether the victim exists (CVE-2016-5696)', T, () => {
+  const withVictim: number[] = [], without: number[] = [];
+  for (let seed = 1; seed <= 12; seed++) { withVictim.push(sideChannel(seed, true)); without.push(sideChannel(seed + 100, false)); }
+  const range = (a: number[]) => [Math.min(...a), Math.max(...a)];
+  const [wLo, wHi] = range(withVictim), [oLo, oHi] = range(without);
+  console.log(`challenge ACKs seen by the attacker: victim present ${wLo}..${wHi}, absent ${oLo}..${oHi}`);
+  // A fixed budget gives exactly limit-300 and limit every time: two disjoint single values.
+  assert.ok(wHi - wLo >= 200 && oHi - oLo >= 200, 'the per-second budget varies');
+  assert.ok(wHi >= oLo && oHi >= wLo, 'the two cases overlap: one second\'s count cannot tell them apart');
 });

@@ -28,6 +28,7 @@ import {
   closeFinished, connectionFailed, enterTimeWait, pcbDestroy, restartTimeWait, startFinWait2Timer,
 } from "./close";
 import { listenerLookup, listenInput } from "./listen";
+import { challengeBudget } from "./challenge";
 
 // The segment being processed.
 let segSrc: u32 = 0;
@@ -246,15 +247,10 @@ function acceptable(p: Pcb): bool {
     (seqGeq(last, p.rcvNxt) && seqLt(last, p.rcvNxt + wnd));
 }
 
-let challengeWindowStart: u32 = 0;
-let challengeCount: i32 = 0;
-
 // RFC 5961 §3.2, §4.2, §5.2: answer suspicious RST/SYN/ACK with an ACK of our own, at most
 // tcp_challenge_ack_limit per second.
 function challengeAck(p: Pcb): void {
-  if (nowMs - challengeWindowStart >= 1000) { challengeWindowStart = nowMs; challengeCount = 0; }
-  if (challengeCount >= sysctl(Sysctl.tcp_challenge_ack_limit)) { count(Stat.challenge_ack_limited); return; }
-  challengeCount++;
+  if (!challengeBudget()) return;
   count(Stat.challenge_acks);
   sendAck(p);
 }
@@ -263,9 +259,7 @@ function challengeAck(p: Pcb): void {
 // challenge-ACK budget: two stacks that each find the other's segments unacceptable must not
 // ping-pong ACKs without bound (Linux rate-limits these too, tcp_invalid_ratelimit).
 function rateLimitedAck(p: Pcb): void {
-  if (nowMs - challengeWindowStart >= 1000) { challengeWindowStart = nowMs; challengeCount = 0; }
-  if (challengeCount >= sysctl(Sysctl.tcp_challenge_ack_limit)) { count(Stat.challenge_ack_limited); return; }
-  challengeCount++;
+  if (!challengeBudget()) return;
   sendAck(p);
 }
 

@@ -179,6 +179,9 @@
 #define STACK_MAX_DNS_CACHE (4)
 #define STACK_IO_BUFFER_SIZE (16384)
 #define STACK_MTU (1500)
+#define STACK_REASS_DATAGRAMS (2)
+#define STACK_REASS_PER_SOURCE (1)
+#define STACK_REASS_MAX_BYTES (4096)
 #define STACK_FRAME_MAX (1536)
 
 /* ---- sysctl ids (sysctl_get / sysctl_set); list entries: name, id, default, min, max ---- */
@@ -217,7 +220,8 @@
 #define STACK_SYSCTL_icmp_msgs_per_sec 32
 #define STACK_SYSCTL_icmp_msgs_burst 33
 #define STACK_SYSCTL_arp_requests_per_sec 34
-#define STACK_SYSCTL_COUNT 35
+#define STACK_SYSCTL_ipfrag_time 35
+#define STACK_SYSCTL_COUNT 36
 #define STACK_SYSCTL_LIST(X) \
   X(tcp_fin_timeout, 0, 60, 1, 86400) \
   X(tcp_max_syn_backlog, 1, 16, 1, 65535) \
@@ -253,7 +257,8 @@
   X(udp_rmem_default, 31, 4096, 256, 65535) \
   X(icmp_msgs_per_sec, 32, 100, 0, 10000) \
   X(icmp_msgs_burst, 33, 20, 1, 1000) \
-  X(arp_requests_per_sec, 34, 50, 0, 10000)
+  X(arp_requests_per_sec, 34, 50, 0, 10000) \
+  X(ipfrag_time, 35, 30, 1, 120)
 
 /* ---- stat counter ids (stats_get) ---- */
 #define STACK_STAT_eth_in 0
@@ -336,7 +341,11 @@
 #define STACK_STAT_icmp_echo_dropped 77
 #define STACK_STAT_arp_rate_limited 78
 #define STACK_STAT_ip_martian_src 79
-#define STACK_STAT_COUNT 80
+#define STACK_STAT_ip_reass_ok 80
+#define STACK_STAT_ip_reass_fail 81
+#define STACK_STAT_ip_reass_overlap 82
+#define STACK_STAT_ip_reass_timeout 83
+#define STACK_STAT_COUNT 84
 #define STACK_STAT_LIST(X) \
   X(eth_in, 0) \
   X(eth_drop, 1) \
@@ -417,7 +426,11 @@
   X(icmp_rate_limited, 76) \
   X(icmp_echo_dropped, 77) \
   X(arp_rate_limited, 78) \
-  X(ip_martian_src, 79)
+  X(ip_martian_src, 79) \
+  X(ip_reass_ok, 80) \
+  X(ip_reass_fail, 81) \
+  X(ip_reass_overlap, 82) \
+  X(ip_reass_timeout, 83)
 
 /* ---- record layouts: word index of each u32 field (docs/ABI.md) ---- */
 #define STACK_TCP_INFO_STATE 0
