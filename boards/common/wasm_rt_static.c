@@ -13,7 +13,7 @@
 
 #define WASM_PAGE 65536u
 #define MAX_FUNC_TYPES 48u
-#define MAX_TYPE_ARITY 12u
+#define MAX_TYPE_ARITY 16u   /* params + results of the widest type: tcp/listen sendSynAck has 13 */
 
 static uint8_t linear_memory[WASM_RT_STATIC_PAGES * WASM_PAGE] __attribute__((aligned(16)));
 static int memory_in_use;
