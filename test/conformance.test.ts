@@ -5,7 +5,7 @@
 // the wire. Each cell compares the exact replies, the next state, SO_ERROR and the events.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Host } from './conformance/host.ts';
+import { ACK, FIN, Host, MSS_OPT, PEER_ISS, SYN } from './conformance/host.ts';
 import { allCells, cellName, check, type Cell } from './conformance/matrix.ts';
 import { oracle, type Expect, type In } from './conformance/oracle.ts';
 import type { Ctx } from './conformance/setups.ts';
@@ -19,7 +19,7 @@ for (const c of cells) {
   groups.get(k)!.push(c);
 }
 
-test(`matrix: ${cells.length} cells over 11 states and ${groups.size} ways in`, () => {
+test(`matrix: ${cells.length} cells over 11 states, ${groups.size} (state, way in) pairs, 10 segment kinds`, () => {
   assert.equal(new Set(cells.map((c) => c.state)).size, 11, 'all 11 states');
   assert.ok(cells.length > 7000, `${cells.length} cells`);
   assert.equal(new Set(cells.map(cellName)).size, cells.length, 'no cell twice');
@@ -50,4 +50,21 @@ test('matrix: a flipped oracle rule (RFC 1337 off in TIME_WAIT) is caught in exa
   const want = tw.filter((c) => c.kind.startsWith('RST') && c.seqPos === 'RCV.NXT');
   assert.equal(want.length, 2 * 5 * 3, 'RST and RST-ACK x 5 ACK positions x 3 ways in');
   assert.deepEqual(caught.map(cellName).sort(), want.map(cellName).sort());
+});
+
+// Issue 18 bug 2, byte for byte: "ABC" on a SYN-ACK (and "DEF" + FIN after it) is read as "ABCDEF",
+// acknowledged as ISN+4 then ISN+8. Before the fix the ACK said 3 and the application read "BC".
+test('SYN-ACK text reaches the application byte-exact, first octet ISN+1 (RFC 9293 §3.4)', () => {
+  host.reset();
+  const { h, syn, lport } = host.connect();
+  const abc = new TextEncoder().encode('ABC');
+  let out = host.send(lport, PEER_ISS, syn.seq + 1, SYN | ACK, 3, 65535, MSS_OPT, abc);
+  assert.equal(out.length, 1);
+  assert.equal(out[0].ack >>> 0, (PEER_ISS + 4) >>> 0, 'SYN and three octets acknowledged');
+  out = host.send(lport, PEER_ISS + 4, syn.seq + 1, FIN | ACK, 3, 65535, [], new TextEncoder().encode('DEF'));
+  assert.equal(out.length === 1 && out[0].ack >>> 0, (PEER_ISS + 8) >>> 0);
+  const got = host.stack.recv(h, 100);
+  assert.ok(got instanceof Uint8Array);
+  assert.equal(new TextDecoder().decode(got), 'ABCDEF');
+  assert.equal(host.stack.checkInvariants(), 0);
 });

@@ -16,14 +16,18 @@ import {
 } from "../api/constants";
 import { sockNotify } from "../api/sockets";
 import {
-  F_ACKED_DATA_EVENT, F_ACK_DELAYED, F_ACK_NOW, F_FIN_RCVD, F_FIN_SENT, F_KEEPALIVE_PROBING, F_PERSIST,
+  F_ACKED_DATA_EVENT, F_ACK_DELAYED, F_ACK_NOW, F_FIN_RCVD, F_FIN_SENT, F_IN_RECOVERY, F_KEEPALIVE_PROBING, F_PERSIST,
   F_RCV_SHUT, F_SACK, F_SYN_ACKED, F_TS, F_WSCALE, NIL, Pcb, pcbAt, pcbLookup, rcvq, setState, sndq,
 } from "./pcb";
-import { rangeAdd, rangeEnd, rangeNext, rangeStart, rangeTrimBelow } from "./ranges";
+import {
+  rangeAdd, rangeBytesIn, rangeContaining, rangeEnd, rangeNext, rangeNextStartAfter, rangeStart, rangeTrimBelow,
+} from "./ranges";
 import {
   OUR_MSS, sendAck, sendRstFor, sendRstReply, sendSyn, tcpOutput,
 } from "./output";
-import { ccInit, onDupAck, onNewAck, rttSample } from "./congestion";
+import {
+  ccInit, detectLoss, F_REORDER_SEEN, onDupAck, onNewAck, rearmAfterAck, rttSample, zeroWindowInFlight,
+} from "./congestion";
 import {
   closeFinished, connectionFailed, enterTimeWait, pcbDestroy, restartTimeWait, startFinWait2Timer,
 } from "./close";
@@ -382,15 +386,21 @@ function processAck(p: Pcb): bool {
   }
   if (seqGt(segAck, p.sndNxt)) { count(Stat.ack_unsent_drop); sendAck(p); return false; }
   if (seqLt(segAck, p.sndUna - p.maxSndWnd)) { count(Stat.ack_unsent_drop); sendAck(p); return false; }
-  if ((p.flags & F_SACK) != 0 && opts.sackCount > 0) updateScoreboard(p);
+  const una = p.sndUna;
+  const sacked = (p.flags & F_SACK) != 0 && opts.sackCount > 0 ? updateScoreboard(p) : 0;
   const wndScaled = segWnd << p.wsSnd;
   if (seqGt(segAck, p.sndUna)) {
-    ackNewData(p);
-  } else if (segAck == p.sndUna && segLen == 0 && (segFlags & FIN) == 0 && wndScaled == p.sndWnd &&
-             p.sndNxt != p.sndUna) {
-    onDupAck(p);
+    ackNewData(p, sacked);
+  } else if (segAck == p.sndUna && p.sndNxt != p.sndUna && (segFlags & FIN) == 0 &&
+             (sacked > 0 || (segLen == 0 && wndScaled == p.sndWnd && opts.sackCount == 0))) {
+    // Duplicate ACK: RFC 5681 §2 (no data, same window), or with SACK any ACK that SACKs new
+    // data, whatever its window or payload (RFC 6675 §2; the peer's autotuning moves the window).
+    onDupAck(p, sacked);
   }
+  detectLoss(p, p.sndUna - una + sacked);   // also after a cumulative ACK with SACK info (IsLost)
   if (seqLt(p.sndWl1, segSeq) || (p.sndWl1 == segSeq && seqLeq(p.sndWl2, segAck))) updateSendWindow(p);
+  zeroWindowInFlight(p);
+  if (p.rtxAt == 0 && p.sndNxt != p.sndUna) rearmAfterAck(p);   // a window reopened after persist
   return afterAckStateChange(p);
 }
 
@@ -414,32 +424,39 @@ function afterAckStateChange(p: Pcb): bool {
   return true;
 }
 
-function ackNewData(p: Pcb): void {
+function ackNewData(p: Pcb, sacked: u32): void {
   const acked = segAck - p.sndUna;
   const q = sndq(p);
   const dataAcked = min(acked, q.len);
   q.consume(dataAcked);
+  // RFC 8985 §6.2 step 2: a hole below SACKed data filled with no retransmission was reordering.
+  if (p.sackHead != NIL && p.backoff == 0 && (p.flags & F_IN_RECOVERY) == 0) p.flags |= F_REORDER_SEEN;
   p.sndUna = segAck;
-  onNewAck(p, segAck, acked, opts.tsEcr, opts.hasTs);
+  onNewAck(p, segAck, acked, sacked, opts.tsEcr, opts.hasTs);
   if (p.sackHead != NIL) rangeTrimBelow(changetype<usize>(p) + offsetof<Pcb>("sackHead"), p.sndUna);
   if (p.flags & F_PERSIST) { p.flags &= ~F_PERSIST; }
-  p.rtxAt = p.sndUna == p.sndNxt ? 0 : deadlineIn(p.rto);    // RFC 6298 §5.2-5.3
+  rearmAfterAck(p);                   // RFC 6298 §5.2-5.3, RFC 8985 §7.2
   if ((p.flags & F_ACKED_DATA_EVENT) != 0 && q.len < p.sndLimit) {
     p.flags &= ~F_ACKED_DATA_EVENT;
     notify(p, EV_WRITABLE);
   }
 }
 
-// RFC 2018 §3 / RFC 6675 §3: record what the peer holds above snd_una.
-function updateScoreboard(p: Pcb): void {
+// RFC 2018 §3 / RFC 6675 §3: record what the peer holds above snd_una. Returns the bytes newly
+// SACKed. A first block at or below the cumulative ACK is a D-SACK (RFC 2883 §4): the peer got a
+// segment twice, so a retransmission was needless: RACK's reordering_seen (RFC 8985 §6.2).
+function updateScoreboard(p: Pcb): u32 {
   const head = changetype<usize>(p) + offsetof<Pcb>("sackHead");
+  const before = rangeBytesIn(<i32>p.sackHead, p.sndUna, p.sndNxt);
   for (let i = 0; i < opts.sackCount; i++) {
     const s = sackStart(i);
     const e = sackEnd(i);
-    // Ignore blocks outside (snd_una, snd_nxt] (stale or forged; RFC 2883 D-SACK included).
+    if (i == 0 && seqLeq(e, segAck)) p.flags |= F_REORDER_SEEN;
+    // Ignore blocks outside (snd_una, snd_nxt] (stale or forged; the D-SACK too).
     if (!seqLt(s, e) || seqLeq(e, p.sndUna) || seqGt(e, p.sndNxt) || seqLt(s, p.sndUna)) continue;
     rangeAdd(head, s, e);
   }
+  return rangeBytesIn(<i32>p.sackHead, p.sndUna, p.sndNxt) - before;
 }
 
 // ---- data (RFC 9293 §3.10.7.4 seventh check) ----
@@ -467,7 +484,15 @@ function receiveData(p: Pcb): void {
   }
   const off = (seq - p.rcvNxt) + q.len;
   if (!q.reserve(off + len)) { count(Stat.window_drop); p.flags |= F_ACK_NOW; return; }
-  q.writeAt(off, data, len);
+  // Overlapping out-of-order data: the first copy wins (as Linux): only the gaps are written.
+  for (let s = seq; seqLt(s, seq + len);) {
+    const r = rangeContaining(<i32>p.oooHead, s);
+    if (r >= 0) { s = rangeEnd(r); continue; }
+    const gapEnd = rangeNextStartAfter(<i32>p.oooHead, s, seq + len);
+    const n = (seqLt(gapEnd, seq + len) ? gapEnd : seq + len) - s;
+    q.writeAt(off + (s - seq), data + (s - seq), n);
+    s += n;
+  }
   if (seq == p.rcvNxt) inOrderData(p, len);
   else outOfOrderData(p, seq, len);
 }

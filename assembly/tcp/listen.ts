@@ -169,9 +169,11 @@ export function synQueueCount(): i32 {
 
 // SYN-ACK straight from listener state (no PCB exists yet), or with `flags` = ACK the bare ACK
 // <SEQ=ISS+1><ACK=IRS+1> of a half-open entry (RFC 9293 §3.10.7.4 first check, RFC 5961 §3.2).
-// Window unscaled (RFC 7323 §2.2).
-function sendSynAck(rip: u32, rport: u32, lport: u32, iss: u32, ack: u32, peerWscale: i32, sackOk: bool,
-                    tsOk: bool, tsVal: u32, tsEcr: u32, rcvLimit: u32, userMss: u32, flags: u32): void {
+// Window unscaled (RFC 7323 §2.2). At most 12 parameters: the boards' wasm2c runtime registers
+// no longer function types (boards/common/wasm_rt_static.c MAX_TYPE_ARITY).
+function sendSynAck(l: Listener, rip: u32, rport: u32, iss: u32, ack: u32, peerWscale: i32, sackOk: bool,
+                    tsOk: bool, tsVal: u32, tsEcr: u32, flags: u32): void {
+  const userMss = <u32>l.userMss;
   const t = TX_L4;
   let o = t + <usize>TCP_HLEN;
   if (flags & SYN) {
@@ -183,7 +185,7 @@ function sendSynAck(rip: u32, rport: u32, lport: u32, iss: u32, ack: u32, peerWs
   }
   if (tsOk) o = emitTimestamps(o, tsVal, tsEcr);
   const hlen = <i32>(o - t);
-  tcpEmit(t, lport, rport, iss, ack, flags, min(rcvLimit, 0xffff), hlen);
+  tcpEmit(t, l.port, rport, iss, ack, flags, min(l.rcvLimit, 0xffff), hlen);
   store<u16>(t + 16, bswap<u16>(<u16>transportChecksum(ourIp, rip, PROTO_TCP, t, hlen)));
   count(Stat.tcp_out);
   ipOutput(PROTO_TCP, rip, hlen, true);
@@ -196,7 +198,7 @@ function resendSynAck(i: i32): void {
 function entrySend(i: i32, flags: u32): void {
   const e = synAt(i);
   const l = listenerAt(<i32>e.listener);
-  sendSynAck(e.rip, e.rport, l.port, e.iss, e.irs + 1, e.peerWscale, e.sackOk != 0, e.tsOk != 0, nowMs, e.tsRecent, l.rcvLimit, l.userMss, flags);
+  sendSynAck(l, e.rip, e.rport, e.iss, e.irs + 1, e.peerWscale, e.sackOk != 0, e.tsOk != 0, nowMs, e.tsRecent, flags);
 }
 
 function wantedOptions(): void {
@@ -211,7 +213,7 @@ function answerWithCookie(li: i32, rip: u32, rport: u32, seq: u32): void {
   const cookie = makeCookie(rip, rport, l.port, seq, mssIndexFor(peerMss));
   const tsVal = cookieTsVal(opts.wscale, opts.sackOk);
   count(Stat.syncookies_sent);
-  sendSynAck(rip, rport, l.port, cookie, seq + 1, opts.wscale, opts.sackOk, opts.hasTs, tsVal, opts.tsVal, l.rcvLimit, l.userMss, SYN | ACK);
+  sendSynAck(l, rip, rport, cookie, seq + 1, opts.wscale, opts.sackOk, opts.hasTs, tsVal, opts.tsVal, SYN | ACK);
 }
 
 function onSyn(li: i32, rip: u32, rport: u32, seq: u32): void {

@@ -44,10 +44,11 @@ export class Host {
   }
 
   /** Sends one segment from the peer to `dport` and returns every TCP segment the stack sent in reply. */
-  send(dport: number, seq: number, ack: number, flags: number, len = 0, win = PEER_WIN, options: number[] = []): Seg[] {
+  send(dport: number, seq: number, ack: number, flags: number, len = 0, win = PEER_WIN, options: number[] = [],
+       payload = new Uint8Array(len).fill(0x41)): Seg[] {
     const r = this.stack.input(tcpFrame({
       srcMac: REMOTE_MAC, dstMac: LOCAL_MAC, srcIp: REMOTE_IP, dstIp: LOCAL_IP, sport: this.sport, dport,
-      seq: seq >>> 0, ack: ack >>> 0, flags, win, options, payload: new Uint8Array(len).fill(0x41),
+      seq: seq >>> 0, ack: ack >>> 0, flags, win, options, payload,
     }));
     if (r < 0) throw new Error(`netif_input returned ${r}`);
     return this.drain();

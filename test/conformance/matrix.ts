@@ -3,7 +3,7 @@
 // compared with the oracle (oracle.ts): exact replies, next state, SO_ERROR, events.
 import { ERRORS, EV_ACCEPT, stateName } from '../../host/abi.ts';
 import { ACK, Host } from './host.ts';
-import { DATA_LEN, KINDS, KIND_FLAGS, oracle, type Expect, type In, type Kind, type Reply } from './oracle.ts';
+import { KINDS, KIND_FLAGS, KIND_LEN, oracle, type Expect, type In, type Kind, type Reply } from './oracle.ts';
 import { setup, WAYS, type Ctx, type StateName, type Way } from './setups.ts';
 
 export const SEQ_POS = ['outside-left', 'RCV.NXT-1', 'RCV.NXT', 'inside', 'right-edge', 'outside-right'] as const;
@@ -62,7 +62,7 @@ export function runCell(host: Host, cell: Cell): { ctx: Ctx; seg: In; got: Obser
   const ctx = setup(host, cell.state, cell.way);
   host.stack.pollEvents();
   const flags = KIND_FLAGS[cell.kind];
-  const len = cell.kind === 'data' || cell.kind === 'data+FIN' ? DATA_LEN : 0;
+  const len = KIND_LEN[cell.kind];
   const seq = seqAt(ctx, cell.seqPos) >>> 0;
   const a = ackAt(ctx, cell.ackPos);
   if (a === null) throw new Error(`${cellName(cell)}: the setup left nothing in flight`);

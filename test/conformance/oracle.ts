@@ -10,13 +10,19 @@ import { ACK, FIN, PSH, RST, SYN } from './host.ts';
 import type { Ctx, StateName } from './setups.ts';
 import { EV_ACCEPT, EV_CLOSED, EV_CONNECTED, EV_ERROR, EV_READABLE, EV_WRITABLE } from '../../host/abi.ts';
 
-export type Kind = 'SYN' | 'SYN-ACK' | 'ACK' | 'RST' | 'RST-ACK' | 'FIN-ACK' | 'SYN-FIN' | 'data' | 'data+FIN';
-export const KINDS: Kind[] = ['SYN', 'SYN-ACK', 'ACK', 'RST', 'RST-ACK', 'FIN-ACK', 'SYN-FIN', 'data', 'data+FIN'];
 export const DATA_LEN = 10;
+
+// The nine kinds of issue 18, and a SYN-ACK carrying text (issue 18 bug 2: its first octet is ISN+1).
+export type Kind = 'SYN' | 'SYN-ACK' | 'ACK' | 'RST' | 'RST-ACK' | 'FIN-ACK' | 'SYN-FIN' | 'data' | 'data+FIN' | 'SYN-ACK+data';
+export const KINDS: Kind[] = ['SYN', 'SYN-ACK', 'ACK', 'RST', 'RST-ACK', 'FIN-ACK', 'SYN-FIN', 'data', 'data+FIN', 'SYN-ACK+data'];
 
 export const KIND_FLAGS: Record<Kind, number> = {
   'SYN': SYN, 'SYN-ACK': SYN | ACK, 'ACK': ACK, 'RST': RST, 'RST-ACK': RST | ACK, 'FIN-ACK': FIN | ACK,
-  'SYN-FIN': SYN | FIN, 'data': PSH | ACK, 'data+FIN': FIN | PSH | ACK,
+  'SYN-FIN': SYN | FIN, 'data': PSH | ACK, 'data+FIN': FIN | PSH | ACK, 'SYN-ACK+data': SYN | PSH | ACK,
+};
+export const KIND_LEN: Record<Kind, number> = {
+  'SYN': 0, 'SYN-ACK': 0, 'ACK': 0, 'RST': 0, 'RST-ACK': 0, 'FIN-ACK': 0, 'SYN-FIN': 0, 'data': DATA_LEN, 'data+FIN': DATA_LEN,
+  'SYN-ACK+data': DATA_LEN,
 };
 
 export type In = { kind: Kind; flags: number; seq: number; ack: number; len: number };
@@ -100,9 +106,10 @@ function synSent(c: Ctx, s: In): Expect {
   if (!has(s, SYN)) return o.done();
   let rcvNxt = s.seq + 1;
   if (ackOk) {
-    // ESTABLISHED; text and FIN go on at the sixth step (none of the matrix' SYN-ACKs has text).
+    // ESTABLISHED; text and FIN go on at the sixth step. The first text octet is ISN+1 (§3.4):
+    // all of it is new, queued (CHOICE: FreeBSD's; Linux drops it and acknowledges the SYN only).
     o.state = 'ESTABLISHED';
-    o.events = EV_CONNECTED | EV_WRITABLE;
+    o.events = EV_CONNECTED | EV_WRITABLE | (s.len > 0 ? EV_READABLE : 0);
     rcvNxt += s.len;
     if (has(s, FIN)) { rcvNxt += 1; o.state = 'CLOSE_WAIT'; o.events |= EV_READABLE; }
     o.now.push({ flags: ACK, seq: c.sndNxt, ack: rcvNxt, len: 0 });

@@ -49,6 +49,7 @@ export class Runner {
   private statBase: Record<string, number> = {};
   private t0 = this.clock.now;
   private where = '';
+  private wake = Infinity;
 
   /**
    * `packetdrill` (test/pd/packetdrill/): options compared as packetdrill does, the exact list of
@@ -120,8 +121,12 @@ export class Runner {
   /** Moves the clock to `t`, running the stack's timers at every tick on the way. */
   private advanceTo(t: number): void {
     if (t < this.clock.now) this.fail(`time goes backwards (${t} < ${this.clock.now})`);
+    const r0 = this.stack.runTimers();            // due at this instant: nothing, or a deadline
+    this.wake = r0 > 0 ? this.clock.now + r0 : Infinity;
+    this.collect();
     while (this.clock.now < t) {
-      const next = Math.min(t, (Math.floor(this.clock.now / 250) + 1) * 250);
+      // The next 250 ms tick, or sooner when timers_run() said a deadline (an RTO) falls earlier.
+      const next = Math.min(t, (Math.floor(this.clock.now / 250) + 1) * 250, this.wake);
       const b = this.blocking;
       if (b && next > b.end + BLOCK_TOLERANCE_MS) {
         this.clock.advanceTo(Math.max(this.clock.now, b.end + BLOCK_TOLERANCE_MS));
@@ -129,7 +134,8 @@ export class Runner {
         this.fail(`${b.what} still blocked at t=${this.clock.now - this.t0} ms, after its window ended at ${b.end - this.t0} ms`);
       }
       this.clock.advanceTo(next);
-      this.stack.runTimers();
+      const r = this.stack.runTimers();
+      this.wake = r > 0 ? this.clock.now + r : Infinity;
       this.collect();
       this.retryBlocking();
     }
