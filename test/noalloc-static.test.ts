@@ -1,6 +1,6 @@
 // Issue 18 bug 1, the general proof: no call path from any export of the shipped modules
-// (build/stack.wasm, build/stack.checked.wasm, build/app.wasm) reaches the allocator; only the start
-// function may touch it. Read from the compiled binaries by scripts/wasm-callgraph.ts.
+// (build/stack.wasm, stack.checked.wasm, app.wasm, and the server and reass variants) reaches the
+// allocator; only the start function may touch it. Read from the compiled binaries by scripts/wasm-callgraph.ts.
 //
 // The shipped modules carry no name section, and the optimizer inlines the stub runtime's
 // __alloc/__new into its callers, so "a call to __new" is not what to look for. Each target is
@@ -26,6 +26,8 @@ const TARGETS = [
   { target: 'release', entry: 'assembly/index.ts', file: 'build/stack.wasm' },
   { target: 'checked', entry: 'assembly/index.ts', file: 'build/stack.checked.wasm' },
   { target: 'app', entry: 'examples/as-app/services.ts', file: 'build/app.wasm' },
+  { target: 'server', entry: 'assembly/index.ts', file: 'build/stack.server.wasm' },
+  { target: 'reass', entry: 'assembly/index.ts', file: 'build/stack.reass.wasm' },
 ];
 
 /** Compiles one asconfig target with names, in memory; `patch` may rewrite a source file first. */
