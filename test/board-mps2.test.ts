@@ -15,7 +15,7 @@ import { Qemu, buildFirmware, checkClock, checkServices, checkSessions, freePort
 const BOARD = join(import.meta.dirname, '..', 'boards', 'mps2-an385');
 const ELF = join(BOARD, 'build', 'firmware.elf');
 
-test('mps2-an385 firmware: boot, LAN9118 bring-up, 1 MiB echo, HTTP, closes from both sides', { timeout: 360_000 }, async (t) => {
+test('mps2-an385 firmware: boot, LAN9118 bring-up, 1 MiB echo, HTTP, closes from both sides', { timeout: 600_000 }, async (t) => {
   requireTool('arm-none-eabi-gcc', 'gcc-arm-none-eabi libnewlib-arm-none-eabi');
   buildFirmware(BOARD);
   requireTool('qemu-system-arm', 'qemu-system-arm');

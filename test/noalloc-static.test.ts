@@ -1,6 +1,6 @@
 // Issue 18 bug 1, the general proof: no call path from any export of the shipped modules
-// (build/stack.wasm, build/stack.checked.wasm, build/app.wasm) reaches the allocator; only the start
-// function may touch it. Read from the compiled binaries by scripts/wasm-callgraph.ts.
+// (build/stack.wasm, stack.checked.wasm, app.wasm, and the server and reass variants) reaches the
+// allocator; only the start function may touch it. Read from the compiled binaries by scripts/wasm-callgraph.ts.
 //
 // The shipped modules carry no name section, and the optimizer inlines the stub runtime's
 // __alloc/__new into its callers, so "a call to __new" is not what to look for. Each target is
@@ -10,9 +10,11 @@
 // functions writing its bump pointer (~lib/rt/stub/offset) and functions executing memory.grow.
 // The last test compiles the release target with one allocation added on purpose (a temporary
 // StaticArray in tcp_state's path) and requires the check to find it, with its call chain.
-import { test } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import asc from 'assemblyscript/asc';
 import {
@@ -24,6 +26,8 @@ const TARGETS = [
   { target: 'release', entry: 'assembly/index.ts', file: 'build/stack.wasm' },
   { target: 'checked', entry: 'assembly/index.ts', file: 'build/stack.checked.wasm' },
   { target: 'app', entry: 'examples/as-app/services.ts', file: 'build/app.wasm' },
+  { target: 'server', entry: 'assembly/index.ts', file: 'build/stack.server.wasm' },
+  { target: 'reass', entry: 'assembly/index.ts', file: 'build/stack.reass.wasm' },
 ];
 
 /** Compiles one asconfig target with names, in memory; `patch` may rewrite a source file first. */
@@ -47,6 +51,29 @@ async function compileWithNames(entry: string, target: string, patch?: (file: st
   return wasm;
 }
 
+/** The same compile as a child process (the twins build in parallel, one asc per core). */
+function compileInChild(entry: string, target: string, out: string): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const asc = join(ROOT, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
+    const p = spawn(process.execPath, [asc, entry, '--target', target, '--debug', '--outFile', out, '--textFile', `${out}.wat`],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    p.stderr!.on('data', (d) => { err += d; });
+    p.on('exit', (code) => (code === 0 ? resolve(readFileSync(out)) : reject(new Error(`asc ${target} --debug: exit ${code}\n${err}`))));
+  });
+}
+
+const twins = new Map<string, Uint8Array>();
+before(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'asnet-names-'));
+  try {
+    const built = await Promise.all(TARGETS.map((t) => compileInChild(t.entry, t.target, join(dir, `${t.target}.wasm`))));
+    TARGETS.forEach((t, i) => twins.set(t.target, built[i]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, { timeout: 300_000 });
+
 function describe(m: WasmModule): string {
   return allocationPaths(m).map((p) => `export ${p.export}: ${p.path.join(' -> ')} (${p.why})`).join('\n');
 }
@@ -54,7 +81,7 @@ function describe(m: WasmModule): string {
 for (const t of TARGETS) {
   test(`${t.file}: no call path from any export reaches the allocator (only the start function may)`, { timeout: 240_000 }, async () => {
     const shipped = readFileSync(join(ROOT, t.file));
-    const named = await compileWithNames(t.entry, t.target);
+    const named = twins.get(t.target)!;
     assert.ok(Buffer.from(stripCustomSections(named)).equals(shipped),
       `${t.file} differs from its --debug twin without custom sections: run 'npm run -s build' (stale build/?)`);
     const m = readWasm(named);
