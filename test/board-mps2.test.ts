@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Qemu, buildFirmware, checkClock, checkServices, freePort, requireTool } from './helpers/qemu-board.ts';
+import { Qemu, buildFirmware, checkClock, checkServices, checkSessions, freePort, requireTool } from './helpers/qemu-board.ts';
 
 const BOARD = join(import.meta.dirname, '..', 'boards', 'mps2-an385');
 const ELF = join(BOARD, 'build', 'firmware.elf');
@@ -41,6 +41,8 @@ test('mps2-an385 firmware: boot, LAN9118 bring-up, 1 MiB echo, HTTP, closes from
 
     await checkServices(t, qemu, echoPort, httpPort, 'mps2-an385');
     await checkClock(t, qemu);
+
+    await checkSessions(t, qemu, echoPort, httpPort, 'mps2');
 
     assert.doesNotMatch(qemu.log, /wasm trap|lan9118: init failed/);
   } finally {

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mapSizes } from '../scripts/map-sizes.ts';
-import { Qemu, buildFirmware, checkClock, checkServices, freePort, requireTool } from './helpers/qemu-board.ts';
+import { Qemu, buildFirmware, checkClock, checkServices, checkSessions, freePort, requireTool } from './helpers/qemu-board.ts';
 
 const BOARD = join(import.meta.dirname, '..', 'boards', 'riscv-virt');
 const ELF = join(BOARD, 'build', 'firmware.elf');
@@ -61,6 +61,7 @@ test('riscv-virt firmware: boot, virtio-net bring-up, DHCP, 1 MiB echo, HTTP, cl
     });
 
     await checkServices(t, qemu, echoPort, httpPort, 'riscv-virt');
+    await checkSessions(t, qemu, echoPort, httpPort, 'riscv-virt');
     await checkClock(t, qemu);
 
     await t.test('the driver counted no receive errors over the whole run', async () => {

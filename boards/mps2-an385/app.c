@@ -109,11 +109,17 @@ static int flush_pending(struct conn *c)
 
 static void http_build_response(struct conn *c)
 {
-    char body[256];
+    char body[512], states[200];
+    size_t sl = 0;                                /* netstat: connections per state, the leak check */
+    states[0] = 0;
+    for (uint32_t st = 0; st <= STACK_TIME_WAIT; st++) {
+        int32_t n = asnet_netstat_count((int)st);
+        if (n > 0 && sl < sizeof states) sl += (size_t)snprintf(states + sl, sizeof states - sl, " %s=%ld", asnet_state_name(st), (long)n);
+    }
     int blen = snprintf(body, sizeof body,
         "<html><body><h1>asnet on " APP_BOARD_NAME "</h1><p>" APP_BOARD_DETAIL ", uptime %lu ms, "
-        "tcp in %ld out %ld</p></body></html>\n", (unsigned long)board_now_ms(),
-        (long)asnet_stat(STACK_STAT_tcp_in), (long)asnet_stat(STACK_STAT_tcp_out));
+        "tcp in %ld out %ld</p><p>netstat:%s</p></body></html>\n", (unsigned long)board_now_ms(),
+        (long)asnet_stat(STACK_STAT_tcp_in), (long)asnet_stat(STACK_STAT_tcp_out), states);
     int n = snprintf((char *)c->pending, PENDING_CAP,
         "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
         blen, body);

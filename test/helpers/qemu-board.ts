@@ -1,6 +1,7 @@
 // Shared by the QEMU board tests (test/board-mps2.test.ts, test/board-riscv.test.ts): build the
 // firmware with make, run QEMU with its UART log captured, and drive the firmware's echo and HTTP
 // services through slirp's host-forwarded loopback ports. Every wait has a deadline.
+import { runSessions } from './sessions.mjs';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -183,4 +184,28 @@ export async function checkClock(t: TestContext, qemu: Qemu): Promise<void> {
     assert.ok(Math.abs(gap - 5_000) <= 1_500, `5,000 board ms took ${gap} ms of wall time`);
     t.diagnostic(`5,000 board ms = ${gap} ms wall`);
   });
+}
+
+/**
+ * Issue 18 bug 8: 100 sessions per close order of each service (4 connection slots: a slot kept per
+ * session stops the service after 4), then the page's netstat shows nothing left behind.
+ */
+export async function checkSessions(t: TestContext, qemu: Qemu, echoPort: number, httpPort: number, board: string): Promise<void> {
+  for (const [service, port] of [['echo', echoPort], ['http', httpPort]] as const) {
+    await t.test(`${service}: 100 sessions per close order, no handle left behind`, async () => {
+      const r = await runSessions('127.0.0.1', port, service, 100);
+      t.diagnostic(`${board} ${service}: ${r.sessions} sessions (${r.orders.join(', ')}) in ${r.ms} ms`);
+      let line = '';
+      for (let i = 0; i < 20; i++) {
+        line = /netstat:([^<]*)</.exec(await httpGet(await connectTo(httpPort, 5_000), '127.0.0.1', 20_000))?.[1] ?? '';
+        const left = [...line.matchAll(/(\w+)=(\d+)/g)].filter((m) => m[1] !== 'LISTEN' && m[1] !== 'TIME_WAIT' && m[1] !== 'ESTABLISHED');
+        if (!left.length) break;
+        await new Promise((res) => setTimeout(res, 250));
+      }
+      // The page's own request is the one ESTABLISHED connection; anything else is a leak.
+      const left = [...line.matchAll(/(\w+)=(\d+)/g)].filter((m) => m[1] !== 'LISTEN' && m[1] !== 'TIME_WAIT').map((m) => m[0]);
+      assert.deepEqual(left, ['ESTABLISHED=1'], `netstat:${line}`);
+      assert.match(line, /LISTEN=2/);
+    });
+  }
 }
