@@ -39,6 +39,12 @@ export const MAX_DNS_QUERIES: i32 = 2;    // DNS queries in flight
 export const MAX_DNS_CACHE: i32 = 4;      // cached A records
 export const IO_BUFFER_SIZE: i32 = SERVER ? 16384 : 4096; // host <-> stack data staging area
 export const MTU: i32 = 1500;
+// IPv4 reassembly (ip/reass.ts) is a build option: `--use ASNET_IP_REASS=1` (stack.reass.wasm).
+// @ts-ignore: isDefined is a compile-time builtin
+export const IP_REASS: bool = isDefined(ASNET_IP_REASS);
+export const REASS_DATAGRAMS: i32 = 2;     // datagrams being reassembled at once
+export const REASS_PER_SOURCE: i32 = 1;    // of which one source may hold
+export const REASS_MAX_BYTES: i32 = 4096;  // payload of a reassembled datagram (a multiple of 64)
 export const FRAME_MAX: i32 = 1536;
 export const TCP_BUF_DEFAULT: i32 = SERVER ? 8192 : 5840; // default SO_SNDBUF / SO_RCVBUF (4 x MSS on an MCU)
 
@@ -78,21 +84,28 @@ export const enum Sysctl {
   udp_rmem_default = 31,      // bytes of queued datagrams (with 8 bytes of header each) per UDP socket
   tcp_recovery = 32,          // bit 0: RACK loss detection (RFC 8985), as Linux; 0: RFC 6675 DupAck rule only
   tcp_early_retrans = 33,     // >= 3: tail-loss probes (RFC 8985 §7), as Linux; 0: off
-  COUNT = 34,
+  icmp_msgs_per_sec = 34,     // ICMP errors per second, all destinations (RFC 1812 §4.3.2.8); 0 = no limit
+  icmp_msgs_burst = 35,       // ICMP errors sent back to back before the rate applies
+  arp_requests_per_sec = 36,  // ARP requests per second, all targets (not a Linux sysctl); 0 = no limit
+  ipfrag_time = 37,           // s to complete a datagram's reassembly (build option ASNET_IP_REASS)
+  COUNT = 38,
 }
 
 // Defaults, minimums and maximums, indexed by Sysctl id.
 const DEFAULTS: StaticArray<i32> = [
   60, 16, 5, 6, 7200, 75, 9, 15, 1, 4096, 0, MAX_TCP_PCBS, 2, 30, 1, 1, 1, 1000,
   49152, 65535, 300, 120000, 10, 1, TCP_BUF_DEFAULT, TCP_BUF_DEFAULT, 64, 0, 60, 0, 1, 4096, 1, 3,
+  100, 20, 50, 30,
 ];
 const MINS: StaticArray<i32> = [
   1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0,
   1024, 1024, 10, 1000, 1, 0, 1024, 1024, 1, 0, 1, 0, 0, 256, 0, 0,
+  0, 1, 0, 1,
 ];
 const MAXS: StaticArray<i32> = [
   86400, 65535, 20, 20, 86400, 86400, 127, 50, 2, 65535, 1, 65535, 2, 3600, 1, 1, 1, 1000000,
   65535, 65535, 60000, 600000, 64, 1, 65535, 65535, 255, 1, 86400, 50, 1, 65535, 7, 4,
+  10000, 1000, 10000, 120,
 ];
 
 const values: usize = memory.data(Sysctl.COUNT * 4);

@@ -213,6 +213,9 @@ export const CONFIG = {
   MAX_DNS_CACHE: 4,
   IO_BUFFER_SIZE: 4096,
   MTU: 1500,
+  REASS_DATAGRAMS: 2,
+  REASS_PER_SOURCE: 1,
+  REASS_MAX_BYTES: 4096,
   FRAME_MAX: 1536,
   TCP_BUF_DEFAULT: 5840,
 } as const;
@@ -253,9 +256,13 @@ export const SYSCTL = {
   udp_rmem_default: { id: 31, default: 4096, min: 256, max: 65535 },
   tcp_recovery: { id: 32, default: 1, min: 0, max: 7 },
   tcp_early_retrans: { id: 33, default: 3, min: 0, max: 4 },
+  icmp_msgs_per_sec: { id: 34, default: 100, min: 0, max: 10000 },
+  icmp_msgs_burst: { id: 35, default: 20, min: 1, max: 1000 },
+  arp_requests_per_sec: { id: 36, default: 50, min: 0, max: 10000 },
+  ipfrag_time: { id: 37, default: 30, min: 1, max: 120 },
 } as const;
 export type SysctlName = keyof typeof SYSCTL;
-export const SYSCTL_COUNT = 34;
+export const SYSCTL_COUNT = 38;
 export const SYSCTL_NAMES = Object.keys(SYSCTL) as SysctlName[];
 
 // ---- stat counters (stats_get), indexed by id ----
@@ -338,9 +345,17 @@ export const STAT = {
   dns_bad_reply: 75,
   tcp_loss_probes: 76,
   tcp_rack_reo_timeouts: 77,
+  icmp_rate_limited: 78,
+  icmp_echo_dropped: 79,
+  arp_rate_limited: 80,
+  ip_martian_src: 81,
+  ip_reass_ok: 82,
+  ip_reass_fail: 83,
+  ip_reass_overlap: 84,
+  ip_reass_timeout: 85,
 } as const;
 export type StatName = keyof typeof STAT;
-export const STAT_COUNT = 78;
+export const STAT_COUNT = 86;
 export const STAT_NAMES = Object.keys(STAT) as StatName[];
 
 // ---- record layouts (u32 fields, in order) ----

@@ -174,6 +174,10 @@ for (const service of ['echo', 'discard', 'chargen', 'http']) {
 test('netstat on SIGUSR1 and a clean stop on SIGTERM', async () => {
   board!.kill('SIGUSR1');
   await waitFor(() => /netstat:.*LISTEN=4/.test(log), 3_000, 'the netstat line');
+  // netstat -s style protocol counters follow: the earlier tests' traffic is visible in them.
+  await waitFor(() => /stats tcp:.* passive_opens [1-9]/.test(log), 3_000, 'the tcp counters line');
+  assert.match(log, /stats icmp:.* echo_replied [1-9]/, 'the ping test\'s echo is counted');
+  assert.match(log, /stats ip: in [1-9]/);
   board!.kill('SIGTERM');
   await waitFor(() => board!.exitCode !== null, 5_000, 'exit');
   assert.equal(board!.exitCode, 0);

@@ -32,6 +32,7 @@ import {
   closeFinished, connectionFailed, enterTimeWait, pcbDestroy, restartTimeWait, startFinWait2Timer,
 } from "./close";
 import { listenerLookup, listenInput } from "./listen";
+import { challengeBudget } from "./challenge";
 
 // The segment being processed.
 let segSrc: u32 = 0;
@@ -273,9 +274,6 @@ export function segAcceptable(rcvNxt: u32, wnd: u32): bool {
     (seqGeq(last, rcvNxt) && seqLt(last, rcvNxt + wnd));
 }
 
-let challengeWindowStart: u32 = 0;
-let challengeCount: i32 = 0;
-
 // RFC 5961 §3.2, §4.2, §5.2: answer suspicious RST/SYN/ACK with an ACK of our own, at most
 // tcp_challenge_ack_limit per second.
 function challengeAck(p: Pcb): void {
@@ -292,9 +290,7 @@ function rateLimitedAck(p: Pcb): void {
 // One more ACK from the shared budget of tcp_challenge_ack_limit per second? (Also used for the
 // challenge ACKs of half-open entries, tcp/listen.ts.)
 export function challengeAllowed(challenge: bool): bool {
-  if (nowMs - challengeWindowStart >= 1000) { challengeWindowStart = nowMs; challengeCount = 0; }
-  if (challengeCount >= sysctl(Sysctl.tcp_challenge_ack_limit)) { count(Stat.challenge_ack_limited); return false; }
-  challengeCount++;
+  if (!challengeBudget()) return false;       // tcp/challenge.ts: randomised per-second budget
   if (challenge) count(Stat.challenge_acks);
   return true;
 }

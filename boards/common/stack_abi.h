@@ -179,6 +179,9 @@
 #define STACK_MAX_DNS_CACHE (4)
 #define STACK_IO_BUFFER_SIZE (4096)
 #define STACK_MTU (1500)
+#define STACK_REASS_DATAGRAMS (2)
+#define STACK_REASS_PER_SOURCE (1)
+#define STACK_REASS_MAX_BYTES (4096)
 #define STACK_FRAME_MAX (1536)
 #define STACK_TCP_BUF_DEFAULT (5840)
 
@@ -217,7 +220,11 @@
 #define STACK_SYSCTL_udp_rmem_default 31
 #define STACK_SYSCTL_tcp_recovery 32
 #define STACK_SYSCTL_tcp_early_retrans 33
-#define STACK_SYSCTL_COUNT 34
+#define STACK_SYSCTL_icmp_msgs_per_sec 34
+#define STACK_SYSCTL_icmp_msgs_burst 35
+#define STACK_SYSCTL_arp_requests_per_sec 36
+#define STACK_SYSCTL_ipfrag_time 37
+#define STACK_SYSCTL_COUNT 38
 #define STACK_SYSCTL_LIST(X) \
   X(tcp_fin_timeout, 0, 60, 1, 86400) \
   X(tcp_max_syn_backlog, 1, 16, 1, 65535) \
@@ -252,7 +259,11 @@
   X(tcp_delayed_ack, 30, 1, 0, 1) \
   X(udp_rmem_default, 31, 4096, 256, 65535) \
   X(tcp_recovery, 32, 1, 0, 7) \
-  X(tcp_early_retrans, 33, 3, 0, 4)
+  X(tcp_early_retrans, 33, 3, 0, 4) \
+  X(icmp_msgs_per_sec, 34, 100, 0, 10000) \
+  X(icmp_msgs_burst, 35, 20, 1, 1000) \
+  X(arp_requests_per_sec, 36, 50, 0, 10000) \
+  X(ipfrag_time, 37, 30, 1, 120)
 
 /* ---- stat counter ids (stats_get) ---- */
 #define STACK_STAT_eth_in 0
@@ -333,7 +344,15 @@
 #define STACK_STAT_dns_bad_reply 75
 #define STACK_STAT_tcp_loss_probes 76
 #define STACK_STAT_tcp_rack_reo_timeouts 77
-#define STACK_STAT_COUNT 78
+#define STACK_STAT_icmp_rate_limited 78
+#define STACK_STAT_icmp_echo_dropped 79
+#define STACK_STAT_arp_rate_limited 80
+#define STACK_STAT_ip_martian_src 81
+#define STACK_STAT_ip_reass_ok 82
+#define STACK_STAT_ip_reass_fail 83
+#define STACK_STAT_ip_reass_overlap 84
+#define STACK_STAT_ip_reass_timeout 85
+#define STACK_STAT_COUNT 86
 #define STACK_STAT_LIST(X) \
   X(eth_in, 0) \
   X(eth_drop, 1) \
@@ -412,7 +431,15 @@
   X(dns_timeouts, 74) \
   X(dns_bad_reply, 75) \
   X(tcp_loss_probes, 76) \
-  X(tcp_rack_reo_timeouts, 77)
+  X(tcp_rack_reo_timeouts, 77) \
+  X(icmp_rate_limited, 78) \
+  X(icmp_echo_dropped, 79) \
+  X(arp_rate_limited, 80) \
+  X(ip_martian_src, 81) \
+  X(ip_reass_ok, 82) \
+  X(ip_reass_fail, 83) \
+  X(ip_reass_overlap, 84) \
+  X(ip_reass_timeout, 85)
 
 /* ---- record layouts: word index of each u32 field (docs/ABI.md) ---- */
 #define STACK_TCP_INFO_STATE 0
