@@ -7,4 +7,5 @@ void clock_init(void);
 uint32_t clock_now_ms(void);
 /* The raw 25 MHz counter, for entropy. */
 uint32_t clock_raw(void);
+void clock_systick_handler(void);
 #endif
