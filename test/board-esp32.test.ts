@@ -276,6 +276,10 @@ test('CMake and the component manifest reference what exists', () => {
   const top = readFileSync(join(BOARD, 'CMakeLists.txt'), 'utf8');
   assert.match(top, /include\(\$ENV\{IDF_PATH\}\/tools\/cmake\/project\.cmake\)/);
   for (const f of ['sdkconfig.defaults', 'README.md', 'check-idf.sh']) assert.ok(existsSync(join(BOARD, f)), `${f} missing`);
+  for (const f of ['check-idf.sh', 'dram-budget.sh']) { // run by hand against an ESP-IDF tree: at least parse here
+    const r = spawnSync('bash', ['-n', join(BOARD, f)], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${f}: ${r.stderr}`);
+  }
 });
 
 // ---- Every C file against stand-in ESP-IDF headers, per preset/runtime/IDF version ----

@@ -76,8 +76,9 @@ PRESETS=(
 )
 
 # Every C file the firmware can build (main/CMakeLists.txt SRCS with either runtime) and the rest of
-# boards/common: all of them, found by listing, so a new file is never left out.
-mapfile -t C_FILES < <(cd "$ROOT" && ls boards/esp32/main/*.c boards/common/*.c boards/common/test/*.c | sort)
+# boards/common, host harnesses included: all of them, found with find(1), so a new file is never
+# left out.
+mapfile -t C_FILES < <(cd "$ROOT" && find boards/esp32 boards/common -name '*.c' | sort)
 
 join_semicolon() { local IFS=';'; echo "$*"; }
 

@@ -24,11 +24,13 @@ for f in "$LAYOUT" "$LD" "$CFG" "$WASM"; do [ -f "$f" ] || { echo "dram-budget: 
 cfg() { sed -n "s/^CONFIG_$1=//p" "$CFG"; }
 on() { grep -qx "CONFIG_$1=y" "$CFG"; }
 
-# Heap regions of type DRAM / DIRAM in the data address range (one table line per region).
-regions=$(grep -oE '\{ *0x3FF[0-9A-Fa-f]+, *0x[0-9A-Fa-f]+, *SOC_MEMORY_TYPE_(DRAM|DIRAM)' "$LAYOUT" |
+# Heap regions of type DRAM / DIRAM in the data address range (one table line per region); up to
+# 5.2 the type is an index into soc_memory_types (0 = "DRAM", 1 = "D/IRAM"), later a named enum.
+regions=$(grep -oE '\{ *0x3FF[0-9A-Fa-f]+, *0x[0-9A-Fa-f]+, *(SOC_MEMORY_TYPE_(DRAM|DIRAM)|[01]),' "$LAYOUT" |
   sed -E 's/\{ *(0x[0-9A-Fa-f]+), *(0x[0-9A-Fa-f]+).*/\1 \2/')
 dram_total=0
 while read -r start len; do dram_total=$((dram_total + len)); done <<< "$regions"
+[ "$dram_total" -gt 0 ] || { echo "dram-budget: no DRAM regions found in $LAYOUT" >&2; exit 2; }
 # Fixed ROM reservations (addresses, not symbols); the APP CPU's only without FREERTOS_UNICORE.
 reserve() { local a b; read -r a b < <(grep -oE "SOC_RESERVE_MEMORY_REGION\(0x[0-9a-fA-F]+, *0x[0-9a-fA-F]+, *$1\)" "$LAYOUT" |
   sed -E 's/.*\((0x[0-9a-fA-F]+), *(0x[0-9a-fA-F]+).*/\1 \2/'); echo $((b - a)); }
