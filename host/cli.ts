@@ -108,7 +108,9 @@ function windowScale(src: string, dst: string): number {
 
 // ---- the world ----
 const sim = new Sim({ seed: opts.seed });
-const server = sim.addStack({ name: 'server', mac: '02:00:00:00:00:02', ip: '192.0.2.2' });
+// The server's default route is 192.0.2.1: with --syn-flood a router port answers for it, so the
+// SYN-ACKs to the flood's off-link (spoofed) sources really leave the server.
+const server = sim.addStack({ name: 'server', mac: '02:00:00:00:00:02', ip: '192.0.2.2', gateway: '192.0.2.1' });
 const clients: Stack[] = [];
 for (let i = 0; i < opts.clients; i++) {
   clients.push(sim.addStack({ name: `client${i + 1}`, mac: `02:00:00:00:01:${(i + 1).toString(16).padStart(2, '0')}`, ip: `192.0.2.${10 + i}` }));
@@ -144,7 +146,7 @@ const settleLast = () => {
 };
 wire.tap((f, t, from) => {
   settleLast();
-  if (from === 'attacker') return;
+  if (from === 'attacker' || (f[12] === 8 && f[13] === 0 && f[30] === 198)) return;   // the flood and its SYN-ACKs: counted below
   const d = describe(f);
   if (!d) return;
   if (quiet && shown >= MAX_SHOWN) { hidden++; return; }
@@ -159,13 +161,20 @@ for (const st of [server, ...clients]) {
   const slots = new Map<number, number>();
   slotConn.set(st, slots);
   st.onTrace((tr) => {
-    const row = st.netstatRows().find((r) => r.slot === tr.slot && r.remotePort !== 0);
-    if (row) slots.set(tr.slot, connOf(`${row.localIp}:${row.localPort}`, `${row.remoteIp}:${row.remotePort}`));
+    // SYN-queue entries are numbered apart from PCB slots: among rows with this slot and state,
+    // prefer the connection the timeline already knows (its segments were seen).
+    const key = (r: { localIp: string; localPort: number; remoteIp: string; remotePort: number }) =>
+      [`${r.localIp}:${r.localPort}`, `${r.remoteIp}:${r.remotePort}`].sort().join(' ');
+    const rows = st.netstatRows().filter((r) => r.slot === tr.slot && r.remotePort !== 0);
+    const row = rows.find((r) => connIds.has(key(r))) ?? rows.find((r) => r.state === tr.to);
+    if (row && !(tr.to === 0 && slots.has(tr.slot))) slots.set(tr.slot, connOf(`${row.localIp}:${row.localPort}`, `${row.remoteIp}:${row.remotePort}`));
     console.log(`${paint(90, ms(sim.clock.now))}  ${tag(slots.get(tr.slot))} ${paint(33, st.name.padEnd(8))} ` +
       paint(1, `${STATE_NAMES[tr.from]} -> ${STATE_NAMES[tr.to]}`));
   });
 }
 
+const FLOOD_SYNS = 5000;
+let synAcksOut = 0;
 if (opts.synFlood) startFlood();
 
 // ---- the application: an echo-like server that counts bytes, clients that send then close ----
@@ -190,10 +199,30 @@ server.onEvent((ev) => {
 
 console.log(paint(1, `\n== ${clients.length} client(s) connect to 192.0.2.2:80, send ${opts.bytes} bytes, close` +
   `${opts.loss ? `, ${opts.loss * 100}% loss` : ''}${opts.synFlood ? ', under a SYN flood' : ''} ==\n`));
-const handles = clients.map((c) => { const h = c.socket(); c.connect(h, '192.0.2.2', 80); return h; });
+// Under a SYN flood the clients connect only once the server's SYN queue is full, so the cookie is
+// what lets them in (the timeline says so when the server validates one).
+const handles: number[] = [];
+const startClients = () => { for (const c of clients) { const h = c.socket(); c.connect(h, '192.0.2.2', 80); handles.push(h); } };
+if (!opts.synFlood) startClients();
+let cookiesSeen = 0;
+const floodWatch = () => {
+  if (!opts.synFlood) return;
+  // tcp_syncookies 1: cookies are sent only once the SYN queue is full.
+  if (handles.length === 0 && server.stat('syncookies_sent') > 0) {
+    console.log(paint(1, `${ms(sim.clock.now)}  the server's SYN queue is full (tcp_max_syn_backlog ${server.sysctl('tcp_max_syn_backlog')}; ` +
+      `${server.stat('syncookies_sent')} SYN(s) answered with a cookie so far): the real client(s) connect now`));
+    startClients();
+  }
+  const v = server.stat('syncookies_recv');
+  if (v > cookiesSeen) {
+    console.log(`${paint(90, ms(sim.clock.now))}       ${paint(33, server.name.padEnd(8))} ${paint(1, `SYN cookie validated: ${v - cookiesSeen} connection(s) ` +
+      'rescued from the full SYN queue (syncookies_recv ' + v + ')')}`);
+    cookiesSeen = v;
+  }
+};
 const payload = new Uint8Array(opts.bytes).map((_, i) => 65 + (i % 26));
-const sent = handles.map(() => 0);
-const closed = handles.map(() => false);
+const sent = clients.map(() => 0);
+const closed = clients.map(() => false);
 const progress = setInterval(() => process.stderr.write(`\r  virtual time ${(sim.clock.now / 1000).toFixed(1)} s  `), 1000);
 const lingering = (s: Stack, withTimeWait: boolean) => {
   const n = s.netstatCounts();
@@ -203,10 +232,12 @@ const drive = (withTimeWait: boolean) => sim.run({
   maxSteps: 20_000_000, for: 300_000,
   while: () => {
     flush();
+    floodWatch();
     let busy = false;
     clients.forEach((c, i) => {
       if (closed[i]) return;
       busy = true;
+      if (handles[i] === undefined) return;                              // waiting for the full SYN queue
       if (c.state(handles[i]) !== 4 && sent[i] === 0) return;          // not ESTABLISHED yet
       if (sent[i] < payload.length) {
         const n = c.send(handles[i], payload.subarray(sent[i]));
@@ -233,6 +264,8 @@ console.log(paint(1, '\n== netstat on the server at the end =='));
 console.log(netstat(server));
 if (opts.synFlood) {
   console.log(paint(1, '== server counters =='));
+  console.log(`  ${'flood SYNs'.padEnd(20)} ${FLOOD_SYNS} from 198.51.100.0/24 (off-link, via the router 192.0.2.1)`);
+  console.log(`  ${'SYN-ACKs to them'.padEnd(20)} ${synAcksOut} (sent to the router, as the routing table says)`);
   for (const k of ['syncookies_sent', 'syncookies_recv', 'syncookies_failed', 'syn_queue_full', 'listen_drops', 'challenge_acks'] as const) {
     console.log(`  ${k.padEnd(20)} ${server.stat(k)}`);
   }
@@ -245,22 +278,39 @@ console.log(`\nThe whole exchange is in ${opts.pcap} (${cap.frames.length} frame
 console.log(`Virtual time: ${(sim.clock.now / 1000).toFixed(1)} s (TIME_WAIT lasts 2 x tcp_msl = ${2 * server.sysctl('tcp_msl')} s).`);
 
 function startFlood(): void {
-  const attacker = { name: 'attacker', mac: Uint8Array.from([2, 0, 0, 0, 0xee, 0xee]), deliver: () => {} };
-  wire.addPort(attacker);
-  let x = 7;
+  const routerMac = Uint8Array.from([2, 0, 0, 0, 0xee, 0xee]);
+  // The attacker sits behind the router 192.0.2.1: it answers ARP for the gateway, swallows what the
+  // server routes to the spoofed sources (198.51.100.0/24, off-link), and injects the SYNs.
+  const router = {
+    name: 'attacker', mac: routerMac,
+    deliver: (f: Uint8Array) => {
+      const d = new DataView(f.buffer, f.byteOffset, f.byteLength);
+      if (d.getUint16(12) !== 0x0806 || d.getUint16(20) !== 1 || f.subarray(38, 42).join('.') !== '192.0.2.1') {
+        if (d.getUint16(12) === 0x0800 && f[30] === 198) synAcksOut++;
+        return;
+      }
+      const r = new Uint8Array(42), v = new DataView(r.buffer);
+      r.set(f.subarray(6, 12), 0); r.set(routerMac, 6); v.setUint16(12, 0x0806);
+      v.setUint16(14, 1); v.setUint16(16, 0x0800); r[18] = 6; r[19] = 4; v.setUint16(20, 2);
+      r.set(routerMac, 22); r.set([192, 0, 2, 1], 28); r.set(f.subarray(22, 28), 32); r.set(f.subarray(28, 32), 38);
+      wire.send(router, r);
+    },
+  };
+  wire.addPort(router);
+  let x = opts.seed | 7;
   const rnd = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
   const sum = (b: Uint8Array, s: number, e: number, acc = 0) => { for (let i = s; i < e; i += 2) acc += (b[i] << 8) | (b[i + 1] ?? 0); return acc; };
   const fold = (a: number) => { while (a > 0xffff) a = (a & 0xffff) + Math.floor(a / 65536); return ~a & 0xffff; };
-  for (let i = 0; i < 5000; i++) {
+  for (let i = 0; i < FLOOD_SYNS; i++) {
     sim.clock.at(i * 1, () => {
       const f = new Uint8Array(54), d = new DataView(f.buffer), r = rnd();
-      f.set(server.mac, 0); f.set(attacker.mac, 6); d.setUint16(12, 0x0800);
+      f.set(server.mac, 0); f.set(routerMac, 6); d.setUint16(12, 0x0800);
       f[14] = 0x45; d.setUint16(16, 40); f[22] = 64; f[23] = 6;
-      f.set([192, 0, 2, 100 + (r % 150)], 26); f.set([192, 0, 2, 2], 30);
+      f.set([198, 51, 100, 1 + (r % 254)], 26); f.set([192, 0, 2, 2], 30);
       d.setUint16(24, fold(sum(f, 14, 34)));
       d.setUint16(34, 1024 + (r >>> 20)); d.setUint16(36, 80); d.setUint32(38, rnd()); f[46] = 0x50; f[47] = 2; d.setUint16(48, 65535);
       d.setUint16(50, fold(sum(f, 34, 54, sum(f, 26, 34) + 6 + 20)));
-      wire.send(attacker, f);
+      wire.send(router, f);
     });
   }
 }

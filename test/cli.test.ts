@@ -35,6 +35,16 @@ test('the demo under loss, several clients and a SYN flood still completes', () 
     '--syn-flood', '--pcap', join(tmpdir(), `cli-flood-${process.pid}.pcap`)], { encoding: 'utf8', timeout: 120_000 });
   assert.match(out, /syncookies_sent\s+\d+/);
   assert.equal((out.match(/TIME_WAIT -> CLOSED/g) ?? []).length >= 1, true);
+  // Off-link spoofed sources: the SYN-ACKs really leave (to the router); the clients connect only
+  // after the SYN queue is full and get in with a cookie.
+  const synAcks = Number(/SYN-ACKs to them\s+(\d+)/.exec(out)?.[1]);
+  assert.ok(synAcks > 1000, `${synAcks} SYN-ACKs sent to the spoofed sources`);
+  const lines = out.split('\n');
+  const full = lines.findIndex((l) => /SYN queue is full/.test(l));
+  const firstSyn = lines.findIndex((l) => /client1\s+CLOSED -> SYN_SENT/.test(l));
+  assert.ok(full > 0 && full < firstSyn, 'the client connects after the SYN queue is full');
+  assert.match(out, /SYN cookie validated: \d+ connection\(s\) rescued/);
+  assert.ok(Number(/^\s+syncookies_recv\s+(\d+)$/m.exec(out)?.[1]) >= 3, 'every client came in on a cookie');
   rmSync(join(tmpdir(), `cli-flood-${process.pid}.pcap`), { force: true });
 });
 
