@@ -5,21 +5,48 @@
 // knows (Documentation/networking/ip-sysctl.rst) and are read/written through sysctl_get/set by id.
 
 // ---- compile-time sizes ----
+// Two builds (asconfig.json). The default ("mcu": release, checked, debug, noalloc, app) keeps the
+// whole linear memory in ONE 64 KiB wasm page: pools, I/O staging, frames, everything (there is no
+// AssemblyScript shadow stack with `--runtime stub`; test/size.test.ts checks both). That page is
+// what WAMR asks the ESP32 heap for in one block, and what wasm2c places in .bss. The "server" build
+// (`--use ASNET_SERVER=1`: stack.server.wasm, stack.server.checked.wasm) keeps the 3-page pools for
+// PSRAM boards and the host.
+//
+// How the default sizes were chosen, against ESP-IDF's lwIP defaults (CONFIG_LWIP_MAX_SOCKETS 10,
+// CONFIG_LWIP_MAX_ACTIVE_TCP 16, TCP_SND_BUF_DEFAULT = TCP_WND_DEFAULT = 5,760 = 4 x MSS 1440):
+// - 16 TCP PCBs, as ESP-IDF: at 157 bytes a PCB is cheap; it is the buffers that cost RAM.
+// - 24 sockets, not 10: a socket here is 10 bytes (slot, generation, queue link) where an lwIP socket
+//   is a netconn + mailbox; 24 covers every PCB, listener and UDP PCB, so sockets never run out first.
+// - 36 KiB of socket buffers (36 x 1 KiB blocks), shared and taken only as data is queued: with
+//   4 x MSS (5,840 bytes, our MSS is 1,460) per direction and socket, like ESP-IDF's 5,760, three
+//   connections can fill both directions at once, or six can stream one way; a socket can still ask
+//   for up to 36 KiB with SO_SNDBUF/SO_RCVBUF. What is left of the page is headroom for the rest.
+// - 4 KiB I/O staging buffer (host <-> stack copies): above the largest UDP datagram on a 1500 MTU.
+// - 16 SYN-queue entries (one listener's default tcp_max_syn_backlog), 32 out-of-order/SACK ranges.
+// @ts-ignore: isDefined is a compile-time builtin; ASNET_SERVER comes from `--use ASNET_SERVER=1`
+const SERVER: bool = isDefined(ASNET_SERVER);
 export const MAX_SOCKETS: i32 = 24;        // socket handles (connections + listeners the app holds)
 export const MAX_TCP_PCBS: i32 = 16;       // full TCP control blocks (active, orphaned, TIME_WAIT)
 export const MAX_LISTEN_PCBS: i32 = 4;     // listeners (small PCBs, lwIP's tcp_pcb_listen)
-export const MAX_SYN_QUEUE: i32 = 32;      // half-open entries shared by all listeners
+export const MAX_SYN_QUEUE: i32 = SERVER ? 32 : 16; // half-open entries shared by all listeners
 export const BLOCK_SIZE: i32 = 1024;       // send/receive buffer block
-export const MAX_BLOCKS: i32 = 96;         // 96 KiB of socket buffers
+export const MAX_BLOCKS: i32 = SERVER ? 96 : 36; // socket buffers: 96 KiB server, 36 KiB default
 export const MAX_ARP_ENTRIES: i32 = 8;
 export const ARP_PENDING_BUFFERS: i32 = 2; // frames parked while ARP resolves (one per entry at most)
-export const MAX_RANGES: i32 = 64;         // out-of-order / SACK scoreboard ranges shared by all PCBs
+export const MAX_RANGES: i32 = SERVER ? 64 : 32; // out-of-order / SACK scoreboard ranges shared by all PCBs
 export const MAX_UDP_PCBS: i32 = 4;       // UDP sockets (DHCP and DNS use none)
 export const MAX_DNS_QUERIES: i32 = 2;    // DNS queries in flight
 export const MAX_DNS_CACHE: i32 = 4;      // cached A records
-export const IO_BUFFER_SIZE: i32 = 16384;  // host <-> stack data staging area
+export const IO_BUFFER_SIZE: i32 = SERVER ? 16384 : 4096; // host <-> stack data staging area
 export const MTU: i32 = 1500;
+// IPv4 reassembly (ip/reass.ts) is a build option: `--use ASNET_IP_REASS=1` (stack.reass.wasm).
+// @ts-ignore: isDefined is a compile-time builtin
+export const IP_REASS: bool = isDefined(ASNET_IP_REASS);
+export const REASS_DATAGRAMS: i32 = 2;     // datagrams being reassembled at once
+export const REASS_PER_SOURCE: i32 = 1;    // of which one source may hold
+export const REASS_MAX_BYTES: i32 = 4096;  // payload of a reassembled datagram (a multiple of 64)
 export const FRAME_MAX: i32 = 1536;
+export const TCP_BUF_DEFAULT: i32 = SERVER ? 8192 : 5840; // default SO_SNDBUF / SO_RCVBUF (4 x MSS on an MCU)
 
 // ---- runtime tunables (sysctl ids) ----
 export const enum Sysctl {
@@ -55,21 +82,30 @@ export const enum Sysctl {
   tcp_orphan_retries = 29,    // retransmissions of an orphan's FIN before giving up (0 = tcp_retries2)
   tcp_delayed_ack = 30,       // 1: ACK every 2nd segment or on the next fast tick (RFC 1122 §4.2.3.2); 0: ACK each segment
   udp_rmem_default = 31,      // bytes of queued datagrams (with 8 bytes of header each) per UDP socket
-  COUNT = 32,
+  tcp_recovery = 32,          // bit 0: RACK loss detection (RFC 8985), as Linux; 0: RFC 6675 DupAck rule only
+  tcp_early_retrans = 33,     // >= 3: tail-loss probes (RFC 8985 §7), as Linux; 0: off
+  icmp_msgs_per_sec = 34,     // ICMP errors per second, all destinations (RFC 1812 §4.3.2.8); 0 = no limit
+  icmp_msgs_burst = 35,       // ICMP errors sent back to back before the rate applies
+  arp_requests_per_sec = 36,  // ARP requests per second, all targets (not a Linux sysctl); 0 = no limit
+  ipfrag_time = 37,           // s to complete a datagram's reassembly (build option ASNET_IP_REASS)
+  COUNT = 38,
 }
 
 // Defaults, minimums and maximums, indexed by Sysctl id.
 const DEFAULTS: StaticArray<i32> = [
   60, 16, 5, 6, 7200, 75, 9, 15, 1, 4096, 0, MAX_TCP_PCBS, 2, 30, 1, 1, 1, 1000,
-  49152, 65535, 300, 120000, 10, 1, 8192, 8192, 64, 0, 60, 0, 1, 4096,
+  49152, 65535, 300, 120000, 10, 1, TCP_BUF_DEFAULT, TCP_BUF_DEFAULT, 64, 0, 60, 0, 1, 4096, 1, 3,
+  100, 20, 50, 30,
 ];
 const MINS: StaticArray<i32> = [
   1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0,
-  1024, 1024, 10, 1000, 1, 0, 1024, 1024, 1, 0, 1, 0, 0, 256,
+  1024, 1024, 10, 1000, 1, 0, 1024, 1024, 1, 0, 1, 0, 0, 256, 0, 0,
+  0, 1, 0, 1,
 ];
 const MAXS: StaticArray<i32> = [
   86400, 65535, 20, 20, 86400, 86400, 127, 50, 2, 65535, 1, 65535, 2, 3600, 1, 1, 1, 1000000,
-  65535, 65535, 60000, 600000, 64, 1, 65535, 65535, 255, 1, 86400, 50, 1, 65535,
+  65535, 65535, 60000, 600000, 64, 1, 65535, 65535, 255, 1, 86400, 50, 1, 65535, 7, 4,
+  10000, 1000, 10000, 120,
 ];
 
 const values: usize = memory.data(Sysctl.COUNT * 4);

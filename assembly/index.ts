@@ -9,7 +9,7 @@ import { EFAULT, EINVAL, EMSGSIZE, ENOPROTOOPT, EPERM, OK } from "./errors";
 import { ethernetInput } from "./link/ethernet_input";
 import { arpPool, arpReset } from "./link/arp_cache";
 import { netifConfigure, netifSetAddr, netifSetLink } from "./link/netif";
-import { ipReset } from "./ip/ip4";
+import { ipReset, ipTimer } from "./ip/ip4";
 import { Stat, count, statGet, statsReset } from "./stats";
 import { POOL_ARP, POOL_BLOCKS, POOL_LISTEN_PCBS, POOL_RANGES, POOL_SOCKETS, POOL_SYN_QUEUE, POOL_TCP_PCBS, POOL_UDP_PCBS } from "./api/constants";
 import { Socket, evPoll, sockets, socketsReset } from "./api/sockets";
@@ -24,7 +24,8 @@ import { Pcb, pcbReset, pcbs } from "./tcp/pcb";
 import { Listener, listeners, listenersReset, synEntrySize, synQueue } from "./tcp/listen";
 import { rangeSize, ranges } from "./tcp/ranges";
 import { isnInit } from "./tcp/isn";
-import { tcpFastTimer, tcpSlowTimer } from "./tcp/timers";
+import { challengeReset } from "./tcp/challenge";
+import { tcpDeadlines, tcpFastTimer, tcpSlowTimer } from "./tcp/timers";
 import { abortInfo } from "./core/abort";
 import { udpPcbs, udpReset } from "./udp/udp";
 import { udpBind, udpClose, udpConnect, udpRecvfrom, udpSendto, udpSocket } from "./api/udp_api";
@@ -49,6 +50,7 @@ export function stack_init(mac_hi: u32, mac_lo: u32, ip: u32, netmask: u32, gw: 
   blocks.reset();
   ranges.reset();
   pcbReset();
+  challengeReset();
   listenersReset();
   socketsReset();
   arpReset();
@@ -105,9 +107,10 @@ export function tcp_slowtmr(): i32 {
   return OK;
 }
 
-// The 500 ms tick: TCP (and ARP), then the DHCP client and the DNS resolver.
+// The 500 ms tick: TCP (and ARP), IP reassembly, then the DHCP client and the DNS resolver.
 function slowTick(): void {
   tcpSlowTimer();
+  ipTimer();
   dhcpTimer();
   dnsTimer();
 }
@@ -121,7 +124,8 @@ export function timers_run(): i32 {
   if (nowMs - lastSlow > 8 * SLOW_MS) lastSlow = nowMs - SLOW_MS;
   while (nowMs - lastFast >= FAST_MS) { lastFast += FAST_MS; tcpFastTimer(); }
   while (nowMs - lastSlow >= SLOW_MS) { lastSlow += SLOW_MS; slowTick(); }
-  return <i32>min(FAST_MS - (nowMs - lastFast), SLOW_MS - (nowMs - lastSlow));
+  const rtx = tcpDeadlines();          // RTO/probe deadlines at ms resolution (tcp/timers.ts)
+  return <i32>min(min(FAST_MS - (nowMs - lastFast), SLOW_MS - (nowMs - lastSlow)), rtx);
 }
 
 // ---- sockets ----

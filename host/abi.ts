@@ -202,18 +202,22 @@ export const CONFIG = {
   MAX_SOCKETS: 24,
   MAX_TCP_PCBS: 16,
   MAX_LISTEN_PCBS: 4,
-  MAX_SYN_QUEUE: 32,
+  MAX_SYN_QUEUE: 16,
   BLOCK_SIZE: 1024,
-  MAX_BLOCKS: 96,
+  MAX_BLOCKS: 36,
   MAX_ARP_ENTRIES: 8,
   ARP_PENDING_BUFFERS: 2,
-  MAX_RANGES: 64,
+  MAX_RANGES: 32,
   MAX_UDP_PCBS: 4,
   MAX_DNS_QUERIES: 2,
   MAX_DNS_CACHE: 4,
-  IO_BUFFER_SIZE: 16384,
+  IO_BUFFER_SIZE: 4096,
   MTU: 1500,
+  REASS_DATAGRAMS: 2,
+  REASS_PER_SOURCE: 1,
+  REASS_MAX_BYTES: 4096,
   FRAME_MAX: 1536,
+  TCP_BUF_DEFAULT: 5840,
 } as const;
 
 // ---- sysctls: id, default, accepted range ----
@@ -242,17 +246,23 @@ export const SYSCTL = {
   tcp_rto_max_ms: { id: 21, default: 120000, min: 1000, max: 600000 },
   tcp_init_cwnd: { id: 22, default: 10, min: 1, max: 64 },
   tcp_slow_start_after_idle: { id: 23, default: 1, min: 0, max: 1 },
-  tcp_rmem_default: { id: 24, default: 8192, min: 1024, max: 65535 },
-  tcp_wmem_default: { id: 25, default: 8192, min: 1024, max: 65535 },
+  tcp_rmem_default: { id: 24, default: 5840, min: 1024, max: 65535 },
+  tcp_wmem_default: { id: 25, default: 5840, min: 1024, max: 65535 },
   ip_default_ttl: { id: 26, default: 64, min: 1, max: 255 },
   icmp_echo_ignore_all: { id: 27, default: 0, min: 0, max: 1 },
   arp_stale_time: { id: 28, default: 60, min: 1, max: 86400 },
   tcp_orphan_retries: { id: 29, default: 0, min: 0, max: 50 },
   tcp_delayed_ack: { id: 30, default: 1, min: 0, max: 1 },
   udp_rmem_default: { id: 31, default: 4096, min: 256, max: 65535 },
+  tcp_recovery: { id: 32, default: 1, min: 0, max: 7 },
+  tcp_early_retrans: { id: 33, default: 3, min: 0, max: 4 },
+  icmp_msgs_per_sec: { id: 34, default: 100, min: 0, max: 10000 },
+  icmp_msgs_burst: { id: 35, default: 20, min: 1, max: 1000 },
+  arp_requests_per_sec: { id: 36, default: 50, min: 0, max: 10000 },
+  ipfrag_time: { id: 37, default: 30, min: 1, max: 120 },
 } as const;
 export type SysctlName = keyof typeof SYSCTL;
-export const SYSCTL_COUNT = 32;
+export const SYSCTL_COUNT = 38;
 export const SYSCTL_NAMES = Object.keys(SYSCTL) as SysctlName[];
 
 // ---- stat counters (stats_get), indexed by id ----
@@ -333,13 +343,23 @@ export const STAT = {
   dns_cache_hits: 73,
   dns_timeouts: 74,
   dns_bad_reply: 75,
+  tcp_loss_probes: 76,
+  tcp_rack_reo_timeouts: 77,
+  icmp_rate_limited: 78,
+  icmp_echo_dropped: 79,
+  arp_rate_limited: 80,
+  ip_martian_src: 81,
+  ip_reass_ok: 82,
+  ip_reass_fail: 83,
+  ip_reass_overlap: 84,
+  ip_reass_timeout: 85,
 } as const;
 export type StatName = keyof typeof STAT;
-export const STAT_COUNT = 76;
+export const STAT_COUNT = 86;
 export const STAT_NAMES = Object.keys(STAT) as StatName[];
 
 // ---- record layouts (u32 fields, in order) ----
-export const TCP_INFO_FIELDS = ['state', 'rto_ms', 'srtt_ms', 'rttvar_ms', 'cwnd', 'ssthresh', 'retransmits', 'total_retrans', 'bytes_in_flight', 'send_queue', 'recv_queue', 'mss_send', 'snd_wnd', 'rcv_wnd', 'options', 'snd_wscale_rcv_wscale'] as const;
+export const TCP_INFO_FIELDS = ['state', 'rto_ms', 'srtt_ms', 'rttvar_ms', 'cwnd', 'ssthresh', 'retransmits', 'total_retrans', 'bytes_in_flight', 'send_queue', 'recv_queue', 'mss_send', 'snd_wnd', 'rcv_wnd', 'options', 'snd_wscale_rcv_wscale', 'ca_state'] as const;
 export const NETSTAT_ROW_FIELDS = ['state', 'local_ip', 'local_port', 'remote_ip', 'remote_port', 'send_queue', 'recv_queue', 'slot'] as const;
 export const POOL_STATS_FIELDS = ['size', 'used', 'high_water', 'failures'] as const;
 export const PEER_FIELDS = ['local_ip', 'local_port', 'remote_ip', 'remote_port'] as const;

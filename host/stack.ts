@@ -71,14 +71,30 @@ export interface StackExports {
   abort_info(): number;
 }
 
-export type Build = 'release' | 'checked' | 'debug' | 'noalloc';
+/**
+ * The builds (asconfig.json). Default pools (one 64 KiB page of linear memory, for MCUs): release,
+ * checked, debug, noalloc. Server pools (3 pages, for PSRAM boards and the host): server,
+ * server-checked.
+ */
+export type Build = 'release' | 'checked' | 'debug' | 'noalloc' | 'server' | 'server-checked';
 
 const BUILD_FILES: Record<Build, string> = {
   release: 'stack.wasm',
   checked: 'stack.checked.wasm',
   debug: 'stack.debug.wasm',
   noalloc: 'stack.noalloc.wasm',
+  server: 'stack.server.wasm',
+  'server-checked': 'stack.server.checked.wasm',
 };
+
+/**
+ * The server-pool build matching the default one: server-checked when the default is checked or
+ * debug (under the test runner), server otherwise. For tests that need the bigger pools.
+ */
+export function serverBuild(): Build {
+  const b = defaultBuild();
+  return b === 'release' || b === 'server' ? 'server' : 'server-checked';
+}
 
 export type StackOptions = {
   /** Shown in errors, traces and pcaps. */

@@ -1,23 +1,32 @@
-// `npm run size`: what the build costs — .wasm size, static data, bytes per control block —
-// read from the module itself (the footprint export) so the figures cannot drift from the code.
-import { readFileSync, statSync } from 'node:fs';
-import { Stack } from '../host/stack.ts';
+// `npm run size`: what each build costs — .wasm size, linear memory, static data, bytes per control
+// block, pool sizes — read from the modules themselves (the footprint and pool_stats exports) so
+// the figures cannot drift from the code. Two builds: the default one-page build (build/stack.wasm,
+// for MCUs) and the server build (build/stack.server.wasm, 3 pages, for PSRAM boards and the host).
+import { statSync } from 'node:fs';
+import { Stack, wasmPath, type Build } from '../host/stack.ts';
 
-const wasm = statSync('build/stack.wasm').size;
-const s = new Stack({ mac: '02:00:00:00:00:01', ip: '192.0.2.1' });
-const f = s.footprint();
-const mod = new WebAssembly.Module(readFileSync('build/stack.wasm'));
-const mem = WebAssembly.Module.exports(mod).find((e) => e.name === 'memory');
-const pages = (s.x.memory as WebAssembly.Memory).buffer.byteLength / 65536;
-const rows: [string, string][] = [
-  ['build/stack.wasm', `${wasm} bytes (${(wasm / 1024).toFixed(1)} KiB; budget 40 KiB)`],
-  ['static data (end of data segment)', `${f.staticEnd} bytes`],
-  ['linear memory', `${pages} pages (${pages * 64} KiB)${mem ? '' : ' (not exported?)'}`],
-  ['TCP PCB', `${f.pcbBytes} bytes (budget 160) x ${f.tcpPcbs}`],
-  ['listen PCB', `${f.listenPcbBytes} bytes`],
-  ['SYN-queue entry', `${f.synEntryBytes} bytes`],
-  ['socket', `${f.socketBytes} bytes x ${f.sockets}`],
-  ['buffer block', `${f.blockBytes} bytes x ${f.blocks}`],
-  ['range (ooo/SACK)', `${f.rangeBytes} bytes`],
-];
-for (const [k, v] of rows) console.log(`${k.padEnd(36)} ${v}`);
+const builds: [string, Build][] = [['default (one page)', 'release'], ['server', 'server']];
+const cols = builds.map(([label, build]) => {
+  const path = wasmPath(build);
+  const s = new Stack({ mac: '02:00:00:00:00:01', ip: '192.0.2.1', build });
+  const f = s.footprint();
+  const mem = s.x.memory.buffer.byteLength;
+  const pools = s.allPoolStats();
+  const rows: [string, string][] = [
+    ['file', path.replace(/^.*\/build\//, 'build/')],
+    ['.wasm', `${statSync(path).size} bytes (budget 40,960)`],
+    ['linear memory', `${mem / 65536} page(s) = ${mem} bytes`],
+    ['static data incl. stack (__heap_base)', `${f.staticEnd} bytes (${mem - f.staticEnd} spare)`],
+    ['TCP PCB', `${f.pcbBytes} bytes (budget 160) x ${f.tcpPcbs}`],
+    ['listen PCB / SYN entry / socket', `${f.listenPcbBytes} / ${f.synEntryBytes} / ${f.socketBytes} bytes`],
+    ['buffer blocks', `${f.blocks} x ${f.blockBytes} bytes = ${f.blocks * f.blockBytes / 1024} KiB`],
+    ['I/O staging buffer', `${s.x.io_buffer_size()} bytes`],
+    ['default SO_SNDBUF / SO_RCVBUF', `${s.sysctl('tcp_wmem_default')} / ${s.sysctl('tcp_rmem_default')} bytes`],
+    ['pools', Object.entries(pools).map(([k, v]) => `${k.replace('POOL_', '').toLowerCase()} ${v.size}`).join(', ')],
+  ];
+  return { label, rows };
+});
+for (const { label, rows } of cols) {
+  console.log(`== ${label}`);
+  for (const [k, v] of rows) console.log(`${k.padEnd(40)} ${v}`);
+}

@@ -11,9 +11,17 @@ import {
 } from "../wire/icmp";
 import { IP_HLEN, PROTO_ICMP, PROTO_TCP, PROTO_UDP, ipDst, ipHeaderLen, ipProto, ipSrc } from "../wire/ipv4";
 import { ipOutput, TX_L4 } from "./ip4";
-import { FRAME_MAX } from "../config";
+import { MTU } from "../config";
+import { rateAllow, BUCKET_BYTES } from "../core/ratelimit";
 
-const MAX_ICMP_PAYLOAD: i32 = FRAME_MAX - 14 - IP_HLEN - 64;
+// An echo reply is one unfragmented datagram, so the largest request answered fills the MTU
+// (ping -s 1472); larger ones can only come from a peer with a bigger MTU and are counted.
+const MAX_ECHO_LEN: i32 = MTU - IP_HLEN;
+const errorBucket: usize = memory.data(BUCKET_BYTES);
+
+export function icmpReset(): void {
+  memory.fill(errorBucket, 0, BUCKET_BYTES);
+}
 
 export function icmpInput(ip: usize, m: usize, len: i32, toUs: bool): void {
   count(Stat.icmp_in);
@@ -21,7 +29,9 @@ export function icmpInput(ip: usize, m: usize, len: i32, toUs: bool): void {
   const type = icmpType(m);
   if (type == ICMP_ECHO_REQUEST) {
     // RFC 1122 §3.2.2.6: echo requests to a broadcast address may be ignored; we do.
-    if (toUs && sysctl(Sysctl.icmp_echo_ignore_all) == 0 && len <= MAX_ICMP_PAYLOAD) sendEchoReply(ip, m, len);
+    if (!toUs || sysctl(Sysctl.icmp_echo_ignore_all) != 0) return;
+    if (len <= MAX_ECHO_LEN) sendEchoReply(ip, m, len);
+    else count(Stat.icmp_echo_dropped);
   } else if (type == ICMP_DEST_UNREACH) {
     count(Stat.icmp_unreach_in);
     deliverUnreachable(m, len);
@@ -52,8 +62,14 @@ function deliverUnreachable(m: usize, len: i32): void {
   else if (ipProto(q) == PROTO_UDP) udpIcmpError(ipDst(q), get16(l4), get16(l4 + 2), icmpCode(m));
 }
 
-// Sends destination-unreachable about the datagram at `ip` (header + first 8 bytes quoted).
+// Sends destination-unreachable about the datagram at `ip` (header + first 8 bytes quoted), unless
+// the error budget is spent: RFC 1812 §4.3.2.8 (Linux icmp_msgs_per_sec / icmp_msgs_burst), so a
+// flood to a closed port cannot turn the stack into a reflector or eat its transmit time.
 export function icmpSendUnreachable(ip: usize, code: u32): void {
+  if (!rateAllow(errorBucket, sysctl(Sysctl.icmp_msgs_per_sec), sysctl(Sysctl.icmp_msgs_burst))) {
+    count(Stat.icmp_rate_limited);
+    return;
+  }
   const hl = ipHeaderLen(ip);
   const quoted = hl + 8;
   const r = TX_L4;

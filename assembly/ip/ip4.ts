@@ -1,10 +1,12 @@
-// IPv4 input and output for one interface (RFC 791, RFC 1122 §3.2.1). No forwarding, no
-// reassembly: fragments are dropped and counted (TCP sets DF and sizes segments to the MTU).
-import { Sysctl, sysctl } from "../config";
+// IPv4 input and output for one interface (RFC 791, RFC 1122 §3.2.1). No forwarding; fragments
+// are dropped and counted (TCP sets DF and sizes segments to the MTU) unless the build includes
+// reassembly (ip/reass.ts, `--use ASNET_IP_REASS=1`).
+import { IP_REASS, Sysctl, sysctl } from "../config";
+import { reassInput, reassReset, reassTimer } from "./reass";
 import { txFrame } from "../core/buf";
 import { checksum } from "../core/checksum";
 import { arpOutput } from "../link/arp_cache";
-import { broadcastMac, gateway, isBroadcastOrMulticast, netifSend, onLink, ourIp, ourMac } from "../link/netif";
+import { broadcastMac, gateway, isBroadcastOrMulticast, netifSend, onLink, ourIp, ourMac, setRxPeer } from "../link/netif";
 import { udpInput } from "../udp/udp";
 import { count, Stat } from "../stats";
 import { tcpInput } from "../tcp/input";
@@ -13,7 +15,7 @@ import {
   IP_HLEN, PROTO_ICMP, PROTO_TCP, PROTO_UDP, ipDst, ipEmit, ipHeaderLen, ipIsFragment, ipProto, ipSrc, ipTotalLen,
   ipTtl, ipVersion,
 } from "../wire/ipv4";
-import { icmpInput, icmpSendUnreachable } from "./icmp";
+import { icmpInput, icmpReset, icmpSendUnreachable } from "./icmp";
 import { UNREACH_PROTOCOL } from "../wire/icmp";
 import { put16 } from "../core/bytes";
 
@@ -41,11 +43,20 @@ export function ipInput(h: usize, avail: i32): void {
   // RFC 1122 §3.2.1.3: a source that is broadcast, multicast or 0 is not a host; drop silently.
   // LAND (source = our own address) is dropped too: no host sends to itself over the wire.
   if (src == 0 || src == ourIp || isBroadcastOrMulticast(src)) { count(Stat.ip_addr_drop); return; }
-  if (ipIsFragment(h)) { count(Stat.ip_frag_drop); return; }
+  // RFC 1122 §3.2.1.3 (g): 127/8 is internal host loopback and must not appear on a network; a
+  // "martian" source is dropped before anything (a SYN-queue entry, an ARP request) is spent on it.
+  if ((src >>> 24) == 127) { count(Stat.ip_martian_src); return; }
+  if (ipIsFragment(h)) {
+    if (!IP_REASS) { count(Stat.ip_frag_drop); return; }
+    const whole = reassInput(h);
+    if (whole == 0) return;
+    h = whole;
+  }
+  if (onLink(src)) setRxPeer(src);
   // RFC 1122 §3.2.1.7: a host must not discard a datagram for a low TTL; we only count TTL 0.
   if (ipTtl(h) == 0) count(Stat.ip_ttl_zero);
-  const l4 = h + <usize>hlen;
-  const l4len = total - hlen;
+  const l4 = h + <usize>ipHeaderLen(h);
+  const l4len = ipTotalLen(h) - ipHeaderLen(h);
   if (proto == PROTO_TCP) {
     if (dst == ourIp) tcpInput(src, dst, l4, l4len);
     else count(Stat.ip_addr_drop);
@@ -81,4 +92,11 @@ export function ipOutput(proto: u32, dst: u32, l4len: i32, df: bool): bool {
 
 export function ipReset(): void {
   ipId = 0;
+  icmpReset();
+  if (IP_REASS) reassReset();
+}
+
+// Slow-timer work of the IP layer.
+export function ipTimer(): void {
+  if (IP_REASS) reassTimer();
 }

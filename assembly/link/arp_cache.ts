@@ -13,7 +13,8 @@ import {
   ARP_LEN, ARP_REPLY, ARP_REQUEST, arpEmit, arpIsEthIpv4, arpOper, arpSha, arpSpa, arpTpa,
 } from "../wire/arp";
 import { ETH_HLEN, ETHERTYPE_ARP, ethEmit, macCopy, macEquals, macIsGroup } from "../wire/ethernet";
-import { broadcastMac, netifSend, ourIp, ourMac, zeroMac } from "./netif";
+import { broadcastMac, netifSend, ourIp, ourMac, rxPeerIp, rxPeerMac, zeroMac } from "./netif";
+import { BUCKET_BYTES, rateAllow } from "../core/ratelimit";
 
 const PENDING: u8 = 1;
 const RESOLVED: u8 = 2;
@@ -46,6 +47,7 @@ export function arpPool(): Pool { return entries; }
 
 export function arpReset(): void {
   entries.reset();
+  memory.fill(requestBucket, 0, BUCKET_BYTES);
   memory.fill(parkedLen, 0, 4 * ARP_PENDING_BUFFERS);
 }
 
@@ -114,9 +116,19 @@ export function arpProbe(ip: u32): void {
   sendArp(ARP_REQUEST, broadcastMac, zeroMac, ip);
 }
 
+const requestBucket: usize = memory.data(BUCKET_BYTES);
+
+// One request per entry per RETRY_MS (RFC 1122 §2.3.2.1: at most one per second per destination),
+// and all of them under a global budget, so a flood of spoofed on-link sources cannot make us
+// broadcast without bound. A request the budget refuses still counts as an attempt: the entry
+// gives up after MAX_REQUESTS like an unanswered one.
 function sendRequest(e: ArpEntry): void {
   e.requests++;
   e.lastRequest = nowMs;
+  if (!rateAllow(requestBucket, sysctl(Sysctl.arp_requests_per_sec), sysctl(Sysctl.arp_requests_per_sec))) {
+    count(Stat.arp_rate_limited);
+    return;
+  }
   sendArp(ARP_REQUEST, broadcastMac, zeroMac, e.ip);
 }
 
@@ -141,14 +153,22 @@ export function arpOutput(nextHop: u32, frame: usize, len: i32): void {
     netifSend(frame, len);
     return;
   }
+  // A reply to the on-link sender of the frame in hand goes back to the MAC it came from: a SYN-ACK
+  // or cookie costs no broadcast and no parked frame. Nothing is learned from it (no cache
+  // poisoning); resolution for later traffic starts as usual, under the request budget.
+  const direct = nextHop == rxPeerIp && nextHop != 0;
+  if (direct) {
+    macCopy(frame, rxPeerMac);
+    netifSend(frame, len);
+  }
   if (i < 0) {
     i = newEntry(nextHop);
     entry(i).state = PENDING;
-    parkFrame(entry(i), frame, len);
+    if (!direct) parkFrame(entry(i), frame, len);
     sendRequest(entry(i));
     return;
   }
-  parkFrame(entry(i), frame, len);
+  if (!direct) parkFrame(entry(i), frame, len);
 }
 
 function flushParked(e: ArpEntry): void {

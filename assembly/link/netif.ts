@@ -11,6 +11,16 @@ export let netmask: u32 = 0;
 export let gateway: u32 = 0;
 export let linkUp: bool = true;
 
+// The sender of the frame being processed: its link source MAC, and its IPv4 source once the IP
+// layer has validated it (0 otherwise). A reply sent while that frame is in hand can go straight
+// back to the MAC it came from (see arpOutput); both are cleared when the frame is done.
+export const rxPeerMac: usize = memory.data(8);
+export let rxPeerIp: u32 = 0;
+
+export function setRxPeer(ip: u32): void {
+  rxPeerIp = ip;
+}
+
 export function netifConfigure(macHi: u32, macLo: u32, ip: u32, mask: u32, gw: u32): void {
   store<u8>(ourMac, <u8>(macHi >> 8));
   store<u8>(ourMac + 1, <u8>macHi);

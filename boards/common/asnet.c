@@ -4,8 +4,10 @@
  * - Data passes through the stack's I/O buffer in chunks of its size; every pointer into linear
  *   memory is range-checked (stack_glue_mem), so no call here can read or write outside it.
  * - After a trap the glue restarted the module: every handle is gone, so every route is dropped. */
+#include <stdio.h>
 #include <string.h>
 #include "asnet.h"
+#include "board.h"
 #include "stack_glue.h"
 
 #define MAX_HANDLES 64u
@@ -267,7 +269,36 @@ int32_t asnet_dns_result(int32_t h, uint32_t *ip, uint32_t *ttl)
 /* ---- operator view ---- */
 
 int32_t asnet_sysctl_set(int id, int32_t val) { return stack_glue_call2(STACK_RT_sysctl_set, (uint32_t)id, (uint32_t)val); }
-int32_t asnet_stat(int id) { return stack_glue_call1(STACK_RT_stats_get, (uint32_t)id); }
+int32_t asnet_stat(int id) { return (int32_t)stack_glue_stat((uint32_t)id); }
+
+#define STAT_NAME_OF(n, v) [v] = #n,
+static const char *const stat_names[] = { STACK_STAT_LIST(STAT_NAME_OF) };
+
+/* netstat -s: one line per protocol (the counter name's prefix), non-zero counters only, e.g.
+ * "stats tcp: in 812 out 790 retrans 3 challenge_acks 2". Counters include what instances lost to
+ * a trap had counted (stack_glue_stat). */
+void asnet_log_stats(void)
+{
+    char line[160];
+    size_t n = 0;
+    const char *group = "";
+    size_t glen = 0;
+    for (uint32_t id = 0; id < STACK_STAT_COUNT; id++) {
+        const char *name = stat_names[id];
+        const char *us = strchr(name, '_');
+        size_t plen = us ? (size_t)(us - name) : strlen(name);
+        uint32_t v = stack_glue_stat(id);
+        if (v == 0) continue;
+        if (plen != glen || strncmp(name, group, plen) != 0 || n > sizeof line - 40) {
+            if (n) board_log(line);
+            group = name; glen = plen;
+            n = (size_t)snprintf(line, sizeof line, "stats %.*s:", (int)plen, name);
+        }
+        n += (size_t)snprintf(line + n, sizeof line - n, " %s %u", us ? us + 1 : name, (unsigned)v);
+        if (n >= sizeof line) n = sizeof line - 1;
+    }
+    if (n) board_log(line);
+}
 int32_t asnet_netstat_count(int state) { return stack_glue_call1(STACK_RT_netstat_count, (uint32_t)state); }
 
 #define NAME_OF(n, v) [v] = #n,

@@ -71,7 +71,8 @@ int32_t asnet_dns_result(int32_t h, uint32_t *ip, uint32_t *ttl);
 
 /* Operator view */
 int32_t asnet_sysctl_set(int id, int32_t val);
-int32_t asnet_stat(int id);
+int32_t asnet_stat(int id);                 /* protocol counter STACK_STAT_*, kept across trap restarts */
+void asnet_log_stats(void);                 /* netstat -s style lines through board_log */
 int32_t asnet_netstat_count(int state);
 const char *asnet_state_name(uint32_t state);
 const char *asnet_strerror(int32_t err);

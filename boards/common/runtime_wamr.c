@@ -19,7 +19,9 @@
 #define RT_REPORT(...) ((void)0)   /* stack_glue.c reports traps through board_log */
 #endif
 
+#ifndef WASM_STACK_BYTES
 #define WASM_STACK_BYTES (8 * 1024) /* operand/frame stack of the interpreter */
+#endif
 #define WASM_HEAP_BYTES 0           /* the stack uses --runtime stub: no app heap */
 
 static wasm_module_t module;
@@ -134,3 +136,19 @@ uint8_t *stack_rt_mem(uint32_t offset, uint32_t len) {
   if (!instance || !wasm_runtime_validate_app_addr(instance, offset, len)) return NULL;
   return wasm_runtime_addr_app_to_native(instance, offset);
 }
+
+#ifdef STACK_RT_WAMR_PROFILE
+/* WAMR's memory profiler (built with WAMR_BUILD_MEMORY_PROFILING=1): module, instance and exec env
+ * consumption, interpreter stack used; then the runtime pool's own accounting (boards/common/README.md). */
+void stack_rt_wamr_dump(void) {
+  if (!exec_env) return;
+  wasm_runtime_set_log_level(WASM_LOG_LEVEL_VERBOSE);
+  wasm_runtime_dump_mem_consumption(exec_env);
+#ifdef STACK_RT_WAMR_POOL_KB
+  mem_alloc_info_t info;
+  if (wasm_runtime_get_mem_alloc_info(&info))
+    printf("WAMR pool: %u bytes, %u free, high-water %u bytes in use\n", (unsigned)info.total_size,
+           (unsigned)info.total_free_size, (unsigned)info.highmark_size);
+#endif
+}
+#endif

@@ -168,18 +168,22 @@
 #define STACK_MAX_SOCKETS (24)
 #define STACK_MAX_TCP_PCBS (16)
 #define STACK_MAX_LISTEN_PCBS (4)
-#define STACK_MAX_SYN_QUEUE (32)
+#define STACK_MAX_SYN_QUEUE (16)
 #define STACK_BLOCK_SIZE (1024)
-#define STACK_MAX_BLOCKS (96)
+#define STACK_MAX_BLOCKS (36)
 #define STACK_MAX_ARP_ENTRIES (8)
 #define STACK_ARP_PENDING_BUFFERS (2)
-#define STACK_MAX_RANGES (64)
+#define STACK_MAX_RANGES (32)
 #define STACK_MAX_UDP_PCBS (4)
 #define STACK_MAX_DNS_QUERIES (2)
 #define STACK_MAX_DNS_CACHE (4)
-#define STACK_IO_BUFFER_SIZE (16384)
+#define STACK_IO_BUFFER_SIZE (4096)
 #define STACK_MTU (1500)
+#define STACK_REASS_DATAGRAMS (2)
+#define STACK_REASS_PER_SOURCE (1)
+#define STACK_REASS_MAX_BYTES (4096)
 #define STACK_FRAME_MAX (1536)
+#define STACK_TCP_BUF_DEFAULT (5840)
 
 /* ---- sysctl ids (sysctl_get / sysctl_set); list entries: name, id, default, min, max ---- */
 #define STACK_SYSCTL_tcp_fin_timeout 0
@@ -214,7 +218,13 @@
 #define STACK_SYSCTL_tcp_orphan_retries 29
 #define STACK_SYSCTL_tcp_delayed_ack 30
 #define STACK_SYSCTL_udp_rmem_default 31
-#define STACK_SYSCTL_COUNT 32
+#define STACK_SYSCTL_tcp_recovery 32
+#define STACK_SYSCTL_tcp_early_retrans 33
+#define STACK_SYSCTL_icmp_msgs_per_sec 34
+#define STACK_SYSCTL_icmp_msgs_burst 35
+#define STACK_SYSCTL_arp_requests_per_sec 36
+#define STACK_SYSCTL_ipfrag_time 37
+#define STACK_SYSCTL_COUNT 38
 #define STACK_SYSCTL_LIST(X) \
   X(tcp_fin_timeout, 0, 60, 1, 86400) \
   X(tcp_max_syn_backlog, 1, 16, 1, 65535) \
@@ -240,14 +250,20 @@
   X(tcp_rto_max_ms, 21, 120000, 1000, 600000) \
   X(tcp_init_cwnd, 22, 10, 1, 64) \
   X(tcp_slow_start_after_idle, 23, 1, 0, 1) \
-  X(tcp_rmem_default, 24, 8192, 1024, 65535) \
-  X(tcp_wmem_default, 25, 8192, 1024, 65535) \
+  X(tcp_rmem_default, 24, 5840, 1024, 65535) \
+  X(tcp_wmem_default, 25, 5840, 1024, 65535) \
   X(ip_default_ttl, 26, 64, 1, 255) \
   X(icmp_echo_ignore_all, 27, 0, 0, 1) \
   X(arp_stale_time, 28, 60, 1, 86400) \
   X(tcp_orphan_retries, 29, 0, 0, 50) \
   X(tcp_delayed_ack, 30, 1, 0, 1) \
-  X(udp_rmem_default, 31, 4096, 256, 65535)
+  X(udp_rmem_default, 31, 4096, 256, 65535) \
+  X(tcp_recovery, 32, 1, 0, 7) \
+  X(tcp_early_retrans, 33, 3, 0, 4) \
+  X(icmp_msgs_per_sec, 34, 100, 0, 10000) \
+  X(icmp_msgs_burst, 35, 20, 1, 1000) \
+  X(arp_requests_per_sec, 36, 50, 0, 10000) \
+  X(ipfrag_time, 37, 30, 1, 120)
 
 /* ---- stat counter ids (stats_get) ---- */
 #define STACK_STAT_eth_in 0
@@ -326,7 +342,17 @@
 #define STACK_STAT_dns_cache_hits 73
 #define STACK_STAT_dns_timeouts 74
 #define STACK_STAT_dns_bad_reply 75
-#define STACK_STAT_COUNT 76
+#define STACK_STAT_tcp_loss_probes 76
+#define STACK_STAT_tcp_rack_reo_timeouts 77
+#define STACK_STAT_icmp_rate_limited 78
+#define STACK_STAT_icmp_echo_dropped 79
+#define STACK_STAT_arp_rate_limited 80
+#define STACK_STAT_ip_martian_src 81
+#define STACK_STAT_ip_reass_ok 82
+#define STACK_STAT_ip_reass_fail 83
+#define STACK_STAT_ip_reass_overlap 84
+#define STACK_STAT_ip_reass_timeout 85
+#define STACK_STAT_COUNT 86
 #define STACK_STAT_LIST(X) \
   X(eth_in, 0) \
   X(eth_drop, 1) \
@@ -403,7 +429,17 @@
   X(dns_queries, 72) \
   X(dns_cache_hits, 73) \
   X(dns_timeouts, 74) \
-  X(dns_bad_reply, 75)
+  X(dns_bad_reply, 75) \
+  X(tcp_loss_probes, 76) \
+  X(tcp_rack_reo_timeouts, 77) \
+  X(icmp_rate_limited, 78) \
+  X(icmp_echo_dropped, 79) \
+  X(arp_rate_limited, 80) \
+  X(ip_martian_src, 81) \
+  X(ip_reass_ok, 82) \
+  X(ip_reass_fail, 83) \
+  X(ip_reass_overlap, 84) \
+  X(ip_reass_timeout, 85)
 
 /* ---- record layouts: word index of each u32 field (docs/ABI.md) ---- */
 #define STACK_TCP_INFO_STATE 0
@@ -422,7 +458,8 @@
 #define STACK_TCP_INFO_RCV_WND 13
 #define STACK_TCP_INFO_OPTIONS 14
 #define STACK_TCP_INFO_SND_WSCALE_RCV_WSCALE 15
-#define STACK_TCP_INFO_WORDS 16
+#define STACK_TCP_INFO_CA_STATE 16
+#define STACK_TCP_INFO_WORDS 17
 
 #define STACK_NETSTAT_ROW_STATE 0
 #define STACK_NETSTAT_ROW_LOCAL_IP 1

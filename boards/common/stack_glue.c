@@ -74,6 +74,26 @@ static int32_t start_instance(void)
     return r < 0 ? r : 0;
 }
 
+/* Protocol counters outlive the instance: before a restart, what the dead instance counted is
+ * added here, and stack_glue_stat() reports carried + live (an operator's netstat -s keeps its
+ * history across a trap). A counter the trapped instance cannot report is left as it was. */
+static uint32_t stat_carry[STACK_STAT_COUNT];
+
+static void carry_stats(void)
+{
+    for (uint32_t id = 0; id < STACK_STAT_COUNT; id++) {
+        int32_t v = stack_rt_call(STACK_RT_stats_get, &id, 1);
+        if (v != STACK_RT_TRAP) stat_carry[id] += (uint32_t)v;
+    }
+}
+
+uint32_t stack_glue_stat(uint32_t id)
+{
+    if (id >= STACK_STAT_COUNT) return 0;
+    int32_t v = stack_glue_call1(STACK_RT_stats_get, id);
+    return stat_carry[id] + (v < 0 ? 0u : (uint32_t)v);
+}
+
 static void restart_after_trap(enum stack_rt_export fn)
 {
     char line[128];
@@ -84,6 +104,7 @@ static void restart_after_trap(enum stack_rt_export fn)
     trapped = 1;
     stats.traps++;
     tx_count = 0;
+    carry_stats();
     if (start_instance() < 0) board_fatal("stack: restart after trap failed");
 }
 
@@ -99,6 +120,7 @@ int stack_glue_start(const struct stack_glue_config *cfg)
 {
     config = *cfg;
     memset(&stats, 0, sizeof stats);
+    memset(stat_carry, 0, sizeof stat_carry);
     tx_head = tx_count = 0;
     int err = mac_init(cfg->mac);
     if (err < 0) return err;

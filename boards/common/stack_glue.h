@@ -42,6 +42,8 @@ uint8_t *stack_glue_mem(uint32_t off, uint32_t len);
 /* The module's I/O buffer and its size (docs/ABI.md io_buffer). */
 uint32_t stack_glue_io(uint32_t *size);
 const struct stack_glue_stats *stack_glue_stats(void);
+/* Protocol counter `id` (STACK_STAT_*), including what instances lost to traps had counted. */
+uint32_t stack_glue_stat(uint32_t id);
 
 static inline int32_t stack_glue_call0(enum stack_rt_export fn) { return stack_glue_call(fn, 0, 0); }
 static inline int32_t stack_glue_call1(enum stack_rt_export fn, uint32_t a) {

@@ -1,6 +1,7 @@
 /* A wasm2c runtime for wabt 1.0.32's wasm-rt.h with no mmap, no signals and no malloc, for every
  * native board (bare metal and Linux alike): linear memory is one static array, every load and
- * store is bounds-checked by the generated code (build with WASM_RT_MEMCHECK_SIGNAL_HANDLER=0),
+ * store is kept inside it by the generated code (wasm_sandbox.h after scripts/wasm2c-sandbox.mjs, or
+ * wasm2c's own checks with WASM_RT_MEMCHECK_SIGNAL_HANDLER=0), with WASM_RT_STATIC_GUARD spare bytes,
  * and a trap unwinds with longjmp to the guard of the current call (stack_rt_call in runtime_wasm2c.c),
  * so the glue can report the stack's bug and restart it instead of dying. Outside a guard a trap is
  * fatal (board_fatal). */
@@ -15,7 +16,7 @@
 #define MAX_FUNC_TYPES 48u
 #define MAX_TYPE_ARITY 12u
 
-static uint8_t linear_memory[WASM_RT_STATIC_PAGES * WASM_PAGE] __attribute__((aligned(16)));
+uint8_t wasm_rt_static_memory[WASM_RT_STATIC_PAGES * WASM_PAGE + WASM_RT_STATIC_GUARD] __attribute__((aligned(16)));
 static int memory_in_use;
 static int initialized;
 uint32_t wasm_rt_call_stack_depth;
@@ -88,8 +89,8 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t *m, uint32_t initial_pages, uint32
     if (memory_in_use) board_fatal("wasm: one module instance per board");
     if (initial_pages > WASM_RT_STATIC_PAGES) board_fatal("wasm: module needs more linear memory than WASM_RT_STATIC_PAGES");
     memory_in_use = 1;
-    memset(linear_memory, 0, sizeof linear_memory);
-    m->data = linear_memory;
+    memset(wasm_rt_static_memory, 0, sizeof wasm_rt_static_memory);
+    m->data = wasm_rt_static_memory;
     m->pages = initial_pages;
     m->max_pages = max_pages < WASM_RT_STATIC_PAGES ? max_pages : WASM_RT_STATIC_PAGES;
     m->size = initial_pages * WASM_PAGE;

@@ -87,6 +87,7 @@ static void print_netstat(void)
     const struct stack_glue_stats *g = stack_glue_stats();
     printf(" | frames rx %u tx %u (queued %u, dropped %u), rx errors %u, traps %u\n",
            g->rx_frames, g->tx_frames, g->tx_queued, g->tx_drops, g->rx_errors, g->traps);
+    asnet_log_stats();
 }
 
 static const char *ip_text(uint32_t ip)

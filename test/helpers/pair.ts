@@ -20,6 +20,8 @@ export type PairOptions = {
   readChunk?: number;            // bytes the reader takes per READABLE (slow reader when small)
   pcapName?: string;
   expectComplete?: boolean;     // default true: throw (saving the pcap) if the transfer does not finish
+  /** Called once the wire exists, before the transfer starts: e.g. to add an attacker's port. */
+  setup?: (w: { sim: Sim; wire: Wire; a: Stack; b: Stack }) => void;
 };
 
 export type PairResult = {
@@ -80,6 +82,7 @@ export function runPair(o: PairOptions): PairResult {
   const b = sim.addStack({ name: 'B', mac: '02:00:00:00:00:02', ip: '192.0.2.2' });
   for (const [k, v] of Object.entries(o.sysctls ?? {}) as [SysctlName, number][]) { a.setSysctl(k, v); b.setSysctl(k, v); }
   const wire = sim.connect([a, b], { seed: o.seed + 1, impair: o.impair });
+  o.setup?.({ sim, wire, a, b });
   const A = newEnd(a, o.bytes, o.seed * 2 + 1);
   const B = newEnd(b, o.bidir ? o.bytes : 0, o.seed * 2 + 2);
   const chunk = o.readChunk ?? 16384;

@@ -138,6 +138,9 @@ static void check_timers(void)
 static void check_trap_recovery(void)
 {
     int32_t before = asnet_tcp_listen(7, 4, NULL, NULL);
+    inject_arp_request(3);
+    (void)asnet_poll();
+    int32_t arp_in = asnet_stat(STACK_STAT_arp_in), arp_out = asnet_stat(STACK_STAT_arp_out);
     trap_next_clock_read = 1;
     clock_ms += 250;
     (void)asnet_poll();
@@ -152,6 +155,8 @@ static void check_trap_recovery(void)
     inject_arp_request(3);
     (void)asnet_poll();
     check(tx_count == tx0 + 1 && last_tx_is_arp_reply(), "the restarted module answers ARP");
+    check(arp_in > 0 && asnet_stat(STACK_STAT_arp_in) == arp_in + 1 && asnet_stat(STACK_STAT_arp_out) == arp_out + 1,
+          "protocol counters survive the restart (carried + live)");
 }
 
 /* Random frames, half of them addressed to us with an IPv4 or ARP type (RFC 894 framing). */
