@@ -68,6 +68,11 @@ export class Clock {
     this.cancelled.add(id);
   }
 
+  /** How many events were ever scheduled (grows with every at()/after(): a cheap activity counter). */
+  get scheduled(): number {
+    return this.seq;
+  }
+
   /** Number of queued events (cancelled ones included until they reach the front). */
   get pending(): number {
     return this.heap.length;

@@ -39,6 +39,9 @@ type Member = { stack: Stack; timer: EventId };
 const realSetTimeout = globalThis.setTimeout;
 const realClearTimeout = globalThis.clearTimeout;
 const realSetImmediate = globalThis.setImmediate;
+const turn = () => new Promise<void>((resolve) => realSetImmediate(resolve));
+/** Turns of Node's event loop with nothing scheduled before runAsync moves virtual time forward. */
+const SETTLE_TURNS = 8;
 
 export type SimOptions = { seed?: number; startMs?: number; clock?: Clock };
 
@@ -152,11 +155,30 @@ export class Sim implements WireHost {
     const maxSteps = opts.maxSteps ?? 1_000_000;
     this.dispatchAll();
     for (let steps = 0; ; steps++) {
-      await new Promise<void>((resolve) => realSetImmediate(resolve));
+      await turn();
       this.dispatchAll();
+      if (await this.busyElsewhere()) continue;
       const done = this.stepOrStop(opts, deadline, steps, maxSteps);
       if (done) return done;
     }
+  }
+
+  /**
+   * Before virtual time jumps forward, Node gets SETTLE_TURNS more turns of its event loop: a library
+   * answering a request across several setImmediate/nextTick hops (aedes, ws) writes its reply at the
+   * current virtual time instead of after the next stack timer. True when something was scheduled
+   * meanwhile (the loop then looks again for the earliest event).
+   */
+  private async busyElsewhere(): Promise<boolean> {
+    const next = this.clock.nextTime();
+    if (next === undefined || next <= this.clock.now) return false;
+    const seen = this.clock.scheduled;
+    for (let i = 0; i < SETTLE_TURNS; i++) {
+      await turn();
+      this.dispatchAll();
+      if (this.clock.scheduled !== seen) return true;
+    }
+    return false;
   }
 
   /** Runs for `ms` of virtual time. */
