@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Stack, ipToU32 } from '../host/stack.ts';
+import { POOL_BLOCKS } from '../host/abi.ts';
 import { onesSum, udpFrame } from './helpers/raw-host.ts';
 import { ACK, RST, SYN, tcpFrame } from './helpers/frames.ts';
 import { runPair } from './helpers/pair.ts';
@@ -177,4 +178,57 @@ test('challenge-ACK budget: what the attacker counts does not tell whether the v
   // A fixed budget gives exactly limit-300 and limit every time: two disjoint single values.
   assert.ok(wHi - wLo >= 200 && oHi - oLo >= 200, 'the per-second budget varies');
   assert.ok(wHi >= oLo && oHi >= wLo, 'the two cases overlap: one second\'s count cannot tell them apart');
+});
+
+/**
+ * Issue 26 item 1: attackers open connections and send a few 1-byte segments spread over their
+ * receive window (never the byte at RCV.NXT), so the stack would reserve blocks for the whole
+ * window of each. Driven on the wire while a legitimate transfer runs through the same listener
+ * stack. Returns the attackers' ports.
+ */
+function pinAttack(wire: import('../host/wire.ts').Wire, sim: import('../host/sim.ts').Sim, b: Stack, conns: number, port: number): void {
+  const l = b.socket(); b.bind(l, 0, port); b.listen(l, 32);
+  const isn = new Map<number, { seq: number; win: number }>();
+  const x = wire.addPort({
+    name: 'X', mac: MAC_X,
+    deliver: (f) => {
+      if (f[23] !== 6 || (f[47] & 0x12) !== 0x12) return;
+      const v = new DataView(f.buffer, f.byteOffset);
+      isn.set(v.getUint16(36), { seq: v.getUint32(38), win: v.getUint16(48) });
+    },
+  });
+  const src = (i: number) => `192.0.2.${50 + i}`;
+  const frame = (i: number, seq: number, ack: number, flags: number, payload?: Uint8Array) =>
+    tcpFrame({ srcMac: MAC_X, dstMac: MAC_B, srcIp: src(i), dstIp: '192.0.2.2', sport: 30000 + i, dport: port, seq, ack, flags, payload, win: 65535 });
+  for (let i = 0; i < conns; i++) wire.send(x, frame(i, 1000, 0, SYN));
+  sim.clock.after(5, () => {
+    for (let i = 0; i < conns; i++) {
+      const s = isn.get(30000 + i);
+      if (!s) continue;
+      wire.send(x, frame(i, 1001, s.seq + 1, ACK));
+      // Seven bytes from just past RCV.NXT to the right edge of the advertised window.
+      for (let k = 1; k <= 7; k++) {
+        const off = Math.floor((s.win - 1) * k / 7);
+        wire.send(x, frame(i, 1001 + off, s.seq + 1, ACK, Uint8Array.of(0x41)));
+      }
+    }
+  });
+}
+
+test('out-of-order pinning: a dozen connections cannot take the buffer pool; a 1 MiB transfer stays byte-exact', T, () => {
+  let pool = { used: 0, size: 0 };
+  const r = runPair({
+    seed: 261, bytes: 1 << 20, bidir: true,
+    setup: ({ sim, wire, b }) => {
+      pinAttack(wire, sim, b, 12, 6000);
+      sim.clock.after(20, () => { const s = b.poolStats(POOL_BLOCKS) as { used: number; size: number }; pool = s; });
+    },
+  });
+  assert.equal(r.gotHash[0], r.sentHash[0]);
+  assert.equal(r.gotHash[1], r.sentHash[1]);
+  const st = r.b.stats();
+  console.log(`pinning attack: ${st.ooo_in} out-of-order segments, ${st.ooo_drop} dropped, ${st.ooo_pruned} pruned, ` +
+    `blocks in use after the attack ${pool.used}/${pool.size}, ${r.virtualMs} virtual ms for 2 x 1 MiB`);
+  assert.ok(st.ooo_in >= 12, 'the attack reached the connections');
+  assert.ok(pool.used <= pool.size - Math.floor(pool.size / 4) + 2, `attack holds ${pool.used}/${pool.size} blocks`);
 });
