@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Stack, ipToU32 } from '../host/stack.ts';
-import { POOL_BLOCKS } from '../host/abi.ts';
+import { POOL_BLOCKS, POOL_TCP_PCBS } from '../host/abi.ts';
 import { onesSum, udpFrame } from './helpers/raw-host.ts';
 import { ACK, RST, SYN, tcpFrame } from './helpers/frames.ts';
 import { runPair } from './helpers/pair.ts';
@@ -232,3 +232,58 @@ test('out-of-order pinning: a dozen connections cannot take the buffer pool; a 1
   assert.ok(st.ooo_in >= 12, 'the attack reached the connections');
   assert.ok(pool.used <= pool.size - Math.floor(pool.size / 4) + 2, `attack holds ${pool.used}/${pool.size} blocks`);
 });
+
+/** A raw client of B's listener on port 80: SYN, and the final ACK once B answered. */
+class RawClient {
+  synack: { seq: number } | null = null;
+  constructor(readonly b: Stack, readonly port: number) {}
+  frame(seq: number, ack: number, flags: number): Uint8Array {
+    return tcpFrame({ srcMac: MAC_A, dstMac: MAC_B, srcIp: '192.0.2.1', dstIp: '192.0.2.2', sport: this.port, dport: 80, seq, ack, flags });
+  }
+  syn(): void {
+    this.b.input(this.frame(7000, 0, SYN));
+    for (const f of drain(this.b)) {
+      if (isSynAck(f) && new DataView(f.buffer, f.byteOffset).getUint16(36) === this.port) this.synack = { seq: new DataView(f.buffer, f.byteOffset).getUint32(38) };
+    }
+  }
+  /** Sends the final ACK; returns true when B answered it with an RST. */
+  ack(): boolean {
+    this.b.input(this.frame(7001, this.synack!.seq + 1, ACK));
+    return drain(this.b).some((f) => f[23] === 6 && (f[47] & RST) !== 0);
+  }
+}
+
+for (const cookies of [1, 2]) {
+  test(`PCB pool full (tcp_syncookies=${cookies}): no SYN is answered as if it could get a PCB, none completes unseen`, T, () => {
+    const b = stackB();
+    assert.equal(b.setSysctl('tcp_syncookies', cookies), 0);
+    const l = b.socket(); b.bind(l, 0, 80); b.listen(l, 64);
+    const pcbs = (b.poolStats(POOL_TCP_PCBS) as { size: number }).size;
+    const held: number[] = [];
+    let answered = 0, silent = 0;
+    for (let i = 0; i < 3 * pcbs; i++) {
+      const c = new RawClient(b, 20000 + i);
+      c.syn();
+      if (!c.synack) { silent++; continue; }
+      answered++;
+      assert.equal(c.ack(), false, 'an answered handshake completes');
+      const h = b.accept(l);
+      assert.ok(h > 0, `accept after handshake ${i}: ${h}`);
+      held.push(h);                                  // the application keeps every connection
+    }
+    assert.equal(answered, pcbs, 'exactly as many handshakes answered as there are PCBs');
+    assert.equal(silent, 2 * pcbs);
+    assert.equal(b.stat('listen_no_pcb'), 2 * pcbs);
+    // The pool runs out between SYN and final ACK: two SYNs answered while one PCB is left.
+    b.abort(held.pop()!);                           // RST: the PCB is free at once
+    drain(b);
+    const c1 = new RawClient(b, 30001), c2 = new RawClient(b, 30002);
+    c1.syn(); c2.syn();
+    assert.ok(c1.synack && c2.synack, 'both answered while a PCB could be had');
+    assert.equal(c1.ack(), false);
+    const rst = c2.ack();
+    if (cookies === 2) assert.equal(rst, true, 'a cookie handshake without a PCB is reset at once');
+    else assert.equal(rst, false, 'a queued handshake without a PCB keeps its entry (SYN-ACK retried)');
+    assert.equal(b.stat('listen_no_pcb'), 2 * pcbs + 1);
+  });
+}
