@@ -22,6 +22,7 @@ export const enum Stat {
   tcp_loss_probes, tcp_rack_reo_timeouts,
   icmp_rate_limited, icmp_echo_dropped, arp_rate_limited, ip_martian_src,
   ip_reass_ok, ip_reass_fail, ip_reass_overlap, ip_reass_timeout,
+  ooo_pruned, listen_no_pcb,
   COUNT,
 }
 

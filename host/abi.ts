@@ -353,9 +353,11 @@ export const STAT = {
   ip_reass_fail: 83,
   ip_reass_overlap: 84,
   ip_reass_timeout: 85,
+  ooo_pruned: 86,
+  listen_no_pcb: 87,
 } as const;
 export type StatName = keyof typeof STAT;
-export const STAT_COUNT = 86;
+export const STAT_COUNT = 88;
 export const STAT_NAMES = Object.keys(STAT) as StatName[];
 
 // ---- record layouts (u32 fields, in order) ----

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Stack, ipToU32 } from '../host/stack.ts';
+import { POOL_BLOCKS, POOL_TCP_PCBS } from '../host/abi.ts';
 import { onesSum, udpFrame } from './helpers/raw-host.ts';
 import { ACK, RST, SYN, tcpFrame } from './helpers/frames.ts';
 import { runPair } from './helpers/pair.ts';
@@ -178,3 +179,111 @@ test('challenge-ACK budget: what the attacker counts does not tell whether the v
   assert.ok(wHi - wLo >= 200 && oHi - oLo >= 200, 'the per-second budget varies');
   assert.ok(wHi >= oLo && oHi >= wLo, 'the two cases overlap: one second\'s count cannot tell them apart');
 });
+
+/**
+ * Issue 26 item 1: attackers open connections and send a few 1-byte segments spread over their
+ * receive window (never the byte at RCV.NXT), so the stack would reserve blocks for the whole
+ * window of each. Driven on the wire while a legitimate transfer runs through the same listener
+ * stack. Returns the attackers' ports.
+ */
+function pinAttack(wire: import('../host/wire.ts').Wire, sim: import('../host/sim.ts').Sim, b: Stack, conns: number, port: number): void {
+  const l = b.socket(); b.bind(l, 0, port); b.listen(l, 32);
+  const isn = new Map<number, { seq: number; win: number }>();
+  const x = wire.addPort({
+    name: 'X', mac: MAC_X,
+    deliver: (f) => {
+      if (f[23] !== 6 || (f[47] & 0x12) !== 0x12) return;
+      const v = new DataView(f.buffer, f.byteOffset);
+      isn.set(v.getUint16(36), { seq: v.getUint32(38), win: v.getUint16(48) });
+    },
+  });
+  const src = (i: number) => `192.0.2.${50 + i}`;
+  const frame = (i: number, seq: number, ack: number, flags: number, payload?: Uint8Array) =>
+    tcpFrame({ srcMac: MAC_X, dstMac: MAC_B, srcIp: src(i), dstIp: '192.0.2.2', sport: 30000 + i, dport: port, seq, ack, flags, payload, win: 65535 });
+  for (let i = 0; i < conns; i++) wire.send(x, frame(i, 1000, 0, SYN));
+  sim.clock.after(5, () => {
+    for (let i = 0; i < conns; i++) {
+      const s = isn.get(30000 + i);
+      if (!s) continue;
+      wire.send(x, frame(i, 1001, s.seq + 1, ACK));
+      // Seven bytes from just past RCV.NXT to the right edge of the advertised window.
+      for (let k = 1; k <= 7; k++) {
+        const off = Math.floor((s.win - 1) * k / 7);
+        wire.send(x, frame(i, 1001 + off, s.seq + 1, ACK, Uint8Array.of(0x41)));
+      }
+    }
+  });
+}
+
+test('out-of-order pinning: a dozen connections cannot take the buffer pool; a 1 MiB transfer stays byte-exact', T, () => {
+  let pool = { used: 0, size: 0 };
+  const r = runPair({
+    seed: 261, bytes: 1 << 20, bidir: true,
+    setup: ({ sim, wire, b }) => {
+      pinAttack(wire, sim, b, 12, 6000);
+      sim.clock.after(20, () => { const s = b.poolStats(POOL_BLOCKS) as { used: number; size: number }; pool = s; });
+    },
+  });
+  assert.equal(r.gotHash[0], r.sentHash[0]);
+  assert.equal(r.gotHash[1], r.sentHash[1]);
+  const st = r.b.stats();
+  console.log(`pinning attack: ${st.ooo_in} out-of-order segments, ${st.ooo_drop} dropped, ${st.ooo_pruned} pruned, ` +
+    `blocks in use after the attack ${pool.used}/${pool.size}, ${r.virtualMs} virtual ms for 2 x 1 MiB`);
+  assert.ok(st.ooo_in >= 12, 'the attack reached the connections');
+  assert.ok(pool.used <= pool.size - Math.floor(pool.size / 4) + 2, `attack holds ${pool.used}/${pool.size} blocks`);
+});
+
+/** A raw client of B's listener on port 80: SYN, and the final ACK once B answered. */
+class RawClient {
+  synack: { seq: number } | null = null;
+  constructor(readonly b: Stack, readonly port: number) {}
+  frame(seq: number, ack: number, flags: number): Uint8Array {
+    return tcpFrame({ srcMac: MAC_A, dstMac: MAC_B, srcIp: '192.0.2.1', dstIp: '192.0.2.2', sport: this.port, dport: 80, seq, ack, flags });
+  }
+  syn(): void {
+    this.b.input(this.frame(7000, 0, SYN));
+    for (const f of drain(this.b)) {
+      if (isSynAck(f) && new DataView(f.buffer, f.byteOffset).getUint16(36) === this.port) this.synack = { seq: new DataView(f.buffer, f.byteOffset).getUint32(38) };
+    }
+  }
+  /** Sends the final ACK; returns true when B answered it with an RST. */
+  ack(): boolean {
+    this.b.input(this.frame(7001, this.synack!.seq + 1, ACK));
+    return drain(this.b).some((f) => f[23] === 6 && (f[47] & RST) !== 0);
+  }
+}
+
+for (const cookies of [1, 2]) {
+  test(`PCB pool full (tcp_syncookies=${cookies}): no SYN is answered as if it could get a PCB, none completes unseen`, T, () => {
+    const b = stackB();
+    assert.equal(b.setSysctl('tcp_syncookies', cookies), 0);
+    const l = b.socket(); b.bind(l, 0, 80); b.listen(l, 64);
+    const pcbs = (b.poolStats(POOL_TCP_PCBS) as { size: number }).size;
+    const held: number[] = [];
+    let answered = 0, silent = 0;
+    for (let i = 0; i < 3 * pcbs; i++) {
+      const c = new RawClient(b, 20000 + i);
+      c.syn();
+      if (!c.synack) { silent++; continue; }
+      answered++;
+      assert.equal(c.ack(), false, 'an answered handshake completes');
+      const h = b.accept(l);
+      assert.ok(h > 0, `accept after handshake ${i}: ${h}`);
+      held.push(h);                                  // the application keeps every connection
+    }
+    assert.equal(answered, pcbs, 'exactly as many handshakes answered as there are PCBs');
+    assert.equal(silent, 2 * pcbs);
+    assert.equal(b.stat('listen_no_pcb'), 2 * pcbs);
+    // The pool runs out between SYN and final ACK: two SYNs answered while one PCB is left.
+    b.abort(held.pop()!);                           // RST: the PCB is free at once
+    drain(b);
+    const c1 = new RawClient(b, 30001), c2 = new RawClient(b, 30002);
+    c1.syn(); c2.syn();
+    assert.ok(c1.synack && c2.synack, 'both answered while a PCB could be had');
+    assert.equal(c1.ack(), false);
+    const rst = c2.ack();
+    if (cookies === 2) assert.equal(rst, true, 'a cookie handshake without a PCB is reset at once');
+    else assert.equal(rst, false, 'a queued handshake without a PCB keeps its entry (SYN-ACK retried)');
+    assert.equal(b.stat('listen_no_pcb'), 2 * pcbs + 1);
+  });
+}

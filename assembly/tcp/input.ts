@@ -33,6 +33,7 @@ import {
 } from "./close";
 import { listenerLookup, listenInput } from "./listen";
 import { challengeBudget } from "./challenge";
+import { oooReclaim, oooRoom } from "./ooo_pressure";
 
 // The segment being processed.
 let segSrc: u32 = 0;
@@ -479,7 +480,15 @@ function receiveData(p: Pcb): void {
     return;
   }
   const off = (seq - p.rcvNxt) + q.len;
-  if (!q.reserve(off + len)) { count(Stat.window_drop); p.flags |= F_ACK_NOW; return; }
+  if (seq != p.rcvNxt) {                    // tcp/ooo_pressure.ts rule 1: bounded out-of-order room
+    const room = oooRoom(p);
+    if (off - q.len >= room) { count(Stat.ooo_drop); p.flags |= F_ACK_NOW; return; }
+    if (off + len - q.len > room) { len = room - (off - q.len); segFlags &= ~FIN; }
+  }
+  // Rule 2: in-order data that finds the pool dry takes back other connections' out-of-order data.
+  if (!q.reserve(off + len) && !(seq == p.rcvNxt && oooReclaim(p) && q.reserve(off + len))) {
+    count(Stat.window_drop); p.flags |= F_ACK_NOW; return;
+  }
   // Overlapping out-of-order data: the first copy wins (as Linux): only the gaps are written.
   for (let s = seq; seqLt(s, seq + len);) {
     const r = rangeContaining(<i32>p.oooHead, s);

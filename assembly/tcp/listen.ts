@@ -22,7 +22,7 @@ import { ESTABLISHED, EV_ACCEPT, SYN_RCVD } from "../api/constants";
 import { sockNotify } from "../api/sockets";
 import {
   F_KEEPALIVE, F_LINGER, F_NODELAY, F_PASSIVE, F_SACK, F_SYN_ACKED, F_TS, F_WSCALE, LIST_ACTIVE, NIL,
-  Pcb, listMove, pcbAlloc, pcbAt, pcbIndex, setState,
+  Pcb, listMove, pcbAlloc, pcbAt, pcbCouldAlloc, pcbIndex, setState,
 } from "./pcb";
 import { checkCookie, cookieTsSack, cookieTsVal, cookieTsWscale, makeCookie, makeIsn, mssFromIndex, mssIndexFor } from "./isn";
 import { OUR_MSS, sendRstFor, sendRstReply } from "./output";
@@ -219,6 +219,9 @@ function answerWithCookie(li: i32, rip: u32, rport: u32, seq: u32): void {
 function onSyn(li: i32, rip: u32, rport: u32, seq: u32): void {
   const l = listenerAt(li);
   if (acceptQueueFull(l)) { count(Stat.listen_overflows); count(Stat.listen_drops); return; }
+  // No PCB could be had for this connection: a SYN-ACK (queued or cookie) would promise one. Stay
+  // silent, as for a full accept queue; the peer retransmits its SYN and gets in when one frees.
+  if (!pcbCouldAlloc()) { count(Stat.listen_no_pcb); count(Stat.listen_drops); return; }
   wantedOptions();
   const cookies = sysctl(Sysctl.tcp_syncookies);
   const queueFull = <i32>l.synCount >= sysctl(Sysctl.tcp_max_syn_backlog) || synQueue.used >= synQueue.size;
@@ -325,7 +328,7 @@ function entryInput(li: i32, e: i32, seq: u32, ack: u32, flags: u32): i32 {
   if (ack != s.iss + 1) { sendRstReply(s.rip, s.rport, l.port, ack, 0, false); return -1; }
   if (acceptQueueFull(l)) { overflow(s.rip, s.rport, l.port, ack, e); return -1; }
   const i = spawn(li, s.rip, s.rport, s.iss, s.irs, s.mss, s.peerWscale, s.sackOk != 0, s.tsOk != 0, opts.hasTs ? opts.tsVal : s.tsRecent);
-  if (i < 0) return -1;                                      // no PCB: keep the entry, the peer retries
+  if (i < 0) { noPcb(s.rip, s.rport, l.port, ack, e); return -1; }
   synDrop(e);
   return i;
 }
@@ -345,7 +348,20 @@ function onAck(li: i32, rip: u32, rport: u32, seq: u32, ack: u32): i32 {
   const tsOk = opts.hasTs && sysctl(Sysctl.tcp_timestamps) != 0;
   const ws = tsOk ? cookieTsWscale(opts.tsEcr) : -1;
   const sack = tsOk && cookieTsSack(opts.tsEcr);
-  return spawn(li, rip, rport, ack - 1, seq - 1, mssFromIndex(<u32>mssIdx), ws, sack, tsOk, opts.tsVal);
+  const i = spawn(li, rip, rport, ack - 1, seq - 1, mssFromIndex(<u32>mssIdx), ws, sack, tsOk, opts.tsVal);
+  if (i < 0) noPcb(rip, rport, l.port, ack, -1);
+  return i;
+}
+
+// The final ACK found no PCB (the pool ran out since the SYN). A half-open entry stays and its
+// SYN-ACK timer retries, unless tcp_abort_on_overflow says reset; a cookie connection has no state
+// to keep, so the peer is told at once with an RST (Linux's abort_on_overflow behaviour) rather
+// than learning it from an RST to its first data.
+function noPcb(rip: u32, rport: u32, lport: u32, ack: u32, entry: i32): void {
+  count(Stat.listen_no_pcb);
+  if (entry >= 0 && sysctl(Sysctl.tcp_abort_on_overflow) == 0) return;
+  if (entry >= 0) synDrop(entry);
+  sendRstReply(rip, rport, lport, ack, 0, false);
 }
 
 // A segment for a listening port (RFC 9293 §3.10.7.2). Returns a PCB index when the segment

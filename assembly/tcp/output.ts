@@ -1,6 +1,8 @@
 // Building and sending segments: what to send now (retransmissions first, then new data under the
 // peer's window, cwnd, Nagle and sender SWS avoidance), the options each segment carries, ACKs,
 // window updates and resets.
+import { poolRoom } from "./ooo_pressure";
+import { rcvq } from "./pcb";
 import { MTU } from "../config";
 import { transportChecksum } from "../core/checksum";
 import { seqGt, seqLt, seqMax, seqMin } from "../core/seq";
@@ -66,6 +68,8 @@ export function pipe(p: Pcb): u32 {
 export function windowToAdvertise(p: Pcb): u32 {
   const used = p.rcvLen;
   let space = p.rcvLimit > used ? p.rcvLimit - used : 0;
+  const backed = rcvq(p).capacity - used + poolRoom();   // tcp/ooo_pressure.ts rule 3
+  if (space > backed) space = backed;
   const maxWnd = <u32>0xffff << p.wsRcv;
   if (space > maxWnd) space = maxWnd;
   const edge = p.rcvNxt + space;
@@ -79,7 +83,7 @@ export function windowToAdvertise(p: Pcb): u32 {
 
 // The window an update would open now (used to decide when reading should send an update).
 export function windowUpdateWorthIt(p: Pcb): bool {
-  const space = p.rcvLimit > p.rcvLen ? p.rcvLimit - p.rcvLen : 0;
+  const space = min(p.rcvLimit > p.rcvLen ? p.rcvLimit - p.rcvLen : 0, rcvq(p).capacity - p.rcvLen + poolRoom());
   const edge = p.rcvNxt + min(space, <u32>0xffff << p.wsRcv);
   if (!seqGt(edge, p.rcvAdv)) return false;
   const grow = edge - p.rcvAdv;

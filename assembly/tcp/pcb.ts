@@ -239,6 +239,13 @@ function recycleOne(): i32 {
   return -1;
 }
 
+// True when pcbAlloc() would succeed now: a free slot, or one recycleOne() may take. A listener
+// asks before it answers a SYN (issue 26: handshakes completed for connections that could never
+// get a PCB).
+export function pcbCouldAlloc(): bool {
+  return pcbs.used < pcbs.size || oldestIn(TIME_WAIT) >= 0 || oldestIn(LAST_ACK) >= 0 || oldestIn(CLOSING) >= 0;
+}
+
 // Oldest = the one whose last segment from the peer is furthest in the past.
 function oldestIn(state: u8): i32 {
   let best = -1;

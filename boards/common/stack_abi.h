@@ -352,7 +352,9 @@
 #define STACK_STAT_ip_reass_fail 83
 #define STACK_STAT_ip_reass_overlap 84
 #define STACK_STAT_ip_reass_timeout 85
-#define STACK_STAT_COUNT 86
+#define STACK_STAT_ooo_pruned 86
+#define STACK_STAT_listen_no_pcb 87
+#define STACK_STAT_COUNT 88
 #define STACK_STAT_LIST(X) \
   X(eth_in, 0) \
   X(eth_drop, 1) \
@@ -439,7 +441,9 @@
   X(ip_reass_ok, 82) \
   X(ip_reass_fail, 83) \
   X(ip_reass_overlap, 84) \
-  X(ip_reass_timeout, 85)
+  X(ip_reass_timeout, 85) \
+  X(ooo_pruned, 86) \
+  X(listen_no_pcb, 87)
 
 /* ---- record layouts: word index of each u32 field (docs/ABI.md) ---- */
 #define STACK_TCP_INFO_STATE 0

@@ -1,0 +1,54 @@
+// Out-of-order data under memory pressure (issue 26: a dozen connections with one byte at the right
+// edge of their windows used to pin the whole block pool).
+//
+// The receive stream keeps out-of-order bytes at their place in the window, so a segment far to
+// the right reserves every block up to it. Three rules keep that from starving everyone else:
+// 1. Out-of-order data may take new blocks only while the pool keeps OOO_RESERVE_BLOCKS free for
+//    in-order data and sending, and one connection may reserve at most OOO_MAX_BLOCKS beyond
+//    what is readable (the rest of the segment is dropped and counted: the peer resends it).
+// 2. In-order data that finds the pool dry reclaims other connections' out-of-order data (as lwIP
+//    frees its ooseq queues when pbufs run out and Linux prunes the ofo queue); a receiver may
+//    renege on SACKed data (RFC 2018 §8), the sender keeps it until cumulatively acknowledged.
+// 3. The advertised window never opens beyond what the pool can back (tcp/output.ts); it never
+//    shrinks either (RFC 9293 §3.8.6.2.2).
+import { BLOCK_SIZE, MAX_BLOCKS } from "../config";
+import { blocks } from "../core/stream";
+import { count, Stat } from "../stats";
+import { LIST_ACTIVE, NIL, Pcb, listHead, pcbAt, rcvq } from "./pcb";
+import { rangeClear } from "./ranges";
+
+export const OOO_RESERVE_BLOCKS: i32 = MAX_BLOCKS / 4;
+export const OOO_MAX_BLOCKS: i32 = MAX_BLOCKS / 8 > 2 ? MAX_BLOCKS / 8 : 2;
+
+// Bytes beyond the readable part that out-of-order data may cover in `p`'s stream now.
+export function oooRoom(p: Pcb): u32 {
+  const q = rcvq(p);
+  const held = q.capacity - q.len;                 // already reserved past the readable bytes
+  const spare = blocks.size - blocks.used - OOO_RESERVE_BLOCKS;
+  let n = <i32>(held / <u32>BLOCK_SIZE) + (spare > 0 ? spare : 0);
+  if (n > OOO_MAX_BLOCKS) n = OOO_MAX_BLOCKS;
+  const room = <u32>n * <u32>BLOCK_SIZE;
+  return room > held ? room : held;
+}
+
+// Drops the out-of-order data of every active connection but `keep`; true when blocks came back.
+export function oooReclaim(keep: Pcb): bool {
+  const before = blocks.used;
+  let i = listHead(LIST_ACTIVE);
+  while (i != <i32>NIL) {
+    const p = pcbAt(i);
+    if (p != keep && p.oooHead != NIL) {
+      rangeClear(changetype<usize>(p) + offsetof<Pcb>("oooHead"));
+      p.oooLast = NIL;
+      rcvq(p).trimTail();
+      count(Stat.ooo_pruned);
+    }
+    i = p.next;
+  }
+  return blocks.used < before;
+}
+
+// Blocks free in the pool, in bytes: what a window may still promise beyond reserved room.
+export function poolRoom(): u32 {
+  return <u32>(blocks.size - blocks.used) * <u32>BLOCK_SIZE;
+}
