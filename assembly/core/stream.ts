@@ -52,7 +52,7 @@ const chainNext: usize = memory.data(MAX_BLOCKS);
   // (the blocks taken so far stay in the chain and are used by the next call).
   reserve(upto: u32): bool {
     while (this.capacity < upto) {
-      const b = blocks.alloc();
+      const b = blocks.alloc(false);   // not zeroed: bytes are read only after writeAt (len, ooseq ranges)
       if (b < 0) { count(Stat.pool_fail_block); return false; }
       setNext(b, NIL);
       if (this.head == NIL) {
