@@ -28,8 +28,9 @@ const NIL: u16 = 0xffff;
     this.failures = 0;
   }
 
-  // Returns a free slot index (its memory zeroed), or -1 when the pool is empty.
-  alloc(): i32 {
+  // Returns a free slot index, or -1 when the pool is empty. The slot's memory is zeroed unless
+  // `zero` is false (stream blocks: every byte is written before it is read, see core/stream.ts).
+  alloc(zero: bool = true): i32 {
     let i = this.freeHead;
     if (i == <i32>NIL) {
       this.failures++;
@@ -37,7 +38,7 @@ const NIL: u16 = 0xffff;
     }
     this.freeHead = <i32>load<u16>(this.links + (<usize>i << 1));
     store<u8>(this.inuse + <usize>i, 1);
-    memory.fill(this.slot(i), 0, <usize>this.slotSize);
+    if (zero) memory.fill(this.slot(i), 0, <usize>this.slotSize);
     this.used++;
     if (this.used > this.highWater) this.highWater = this.used;
     return i;

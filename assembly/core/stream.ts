@@ -26,6 +26,16 @@ const chainNext: usize = memory.data(MAX_BLOCKS);
 // @ts-ignore: decorator
 @inline function blockPtr(b: i32): usize { return blocks.base + <usize>(b * BLOCK_SIZE); }
 
+// One cursor for the chain walk of readAt/writeAt: block `curB` is block number `curK` of the chain
+// of the stream at `curStream`, whose head was `curHead`. Output reads the send stream at rising
+// offsets, so most walks start from it instead of from the head. Only this file links blocks:
+// reserve appends behind the cursor; consume moves it with the head; release, trimTail and init
+// drop it.
+let curStream: usize = 0;
+let curHead: i32 = -1;
+let curK: u32 = 0;
+let curB: i32 = 0;
+
 // A view over 9 bytes inside a PCB (see tcp/pcb.ts, which packs other u8 fields after them).
 @unmanaged export class Stream {
   len: u32;
@@ -35,6 +45,7 @@ const chainNext: usize = memory.data(MAX_BLOCKS);
   nblocks: u8;
 
   init(): void {
+    this.dropCursor();
     this.head = NIL;
     this.tail = NIL;
     this.nblocks = 0;
@@ -52,7 +63,7 @@ const chainNext: usize = memory.data(MAX_BLOCKS);
   // (the blocks taken so far stay in the chain and are used by the next call).
   reserve(upto: u32): bool {
     while (this.capacity < upto) {
-      const b = blocks.alloc();
+      const b = blocks.alloc(false);   // not zeroed: bytes are read only after writeAt (len, ooseq ranges)
       if (b < 0) { count(Stat.pool_fail_block); return false; }
       setNext(b, NIL);
       if (this.head == NIL) {
@@ -67,11 +78,28 @@ const chainNext: usize = memory.data(MAX_BLOCKS);
     return true;
   }
 
+  // Block number k of the chain (k < nblocks), walking from the cursor when it is on this chain.
+  private seek(k: u32): i32 {
+    let b = <i32>this.head;
+    let i: u32 = 0;
+    if (curStream == changetype<usize>(this) && curHead == b && curK <= k) { b = curB; i = curK; }
+    while (i < k) { b = nextOf(b); i++; }
+    curStream = changetype<usize>(this);
+    curHead = <i32>this.head;
+    curK = k;
+    curB = b;
+    return b;
+  }
+
+  private dropCursor(): void {
+    if (curStream == changetype<usize>(this)) curStream = 0;
+  }
+
   // Copies n bytes from src to stream offset off (relative to start). Caller reserved the room.
   writeAt(off: u32, src: usize, n: u32): void {
     let pos = off + <u32>this.start;
-    let b = <i32>this.head;
-    while (pos >= <u32>BLOCK_SIZE) { b = nextOf(b); pos -= <u32>BLOCK_SIZE; }
+    let b = this.seek(pos / <u32>BLOCK_SIZE);
+    pos %= <u32>BLOCK_SIZE;
     while (n > 0) {
       const chunk = min(n, <u32>BLOCK_SIZE - pos);
       memory.copy(blockPtr(b) + pos, src, chunk);
@@ -85,8 +113,8 @@ const chainNext: usize = memory.data(MAX_BLOCKS);
   // Copies n bytes at stream offset off (relative to start) to dst. Caller checked the range.
   readAt(off: u32, dst: usize, n: u32): void {
     let pos = off + <u32>this.start;
-    let b = <i32>this.head;
-    while (pos >= <u32>BLOCK_SIZE) { b = nextOf(b); pos -= <u32>BLOCK_SIZE; }
+    let b = this.seek(pos / <u32>BLOCK_SIZE);
+    pos %= <u32>BLOCK_SIZE;
     while (n > 0) {
       const chunk = min(n, <u32>BLOCK_SIZE - pos);
       memory.copy(dst, blockPtr(b) + pos, chunk);
@@ -120,6 +148,9 @@ const chainNext: usize = memory.data(MAX_BLOCKS);
       this.nblocks--;
       pos -= <u32>BLOCK_SIZE;
       this.head = <u8>nx;
+      if (curStream == changetype<usize>(this)) {     // the cursor moves with the head
+        if (curK == 0) curStream = 0; else { curK--; curHead = <i32>nx; }
+      }
       if (nx == <i32>NIL) this.tail = NIL;
     }
     this.start = this.head == NIL ? 0 : <u16>pos;
@@ -127,6 +158,7 @@ const chainNext: usize = memory.data(MAX_BLOCKS);
 
   // Returns every block to the pool.
   release(): void {
+    this.dropCursor();
     let b = <i32>this.head;
     while (b != <i32>NIL) {
       const nx = nextOf(b);
@@ -139,6 +171,7 @@ const chainNext: usize = memory.data(MAX_BLOCKS);
   // Drops reserved blocks that hold no valid byte (after the receive side discards out-of-order
   // data, or to give memory back when idle).
   trimTail(): void {
+    this.dropCursor();
     const needed = this.len + <u32>this.start;
     const keep = (needed + <u32>BLOCK_SIZE - 1) / <u32>BLOCK_SIZE;
     if (<u32>this.nblocks <= keep) return;
