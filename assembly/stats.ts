@@ -28,8 +28,8 @@ export const enum Stat {
 
 const counters: usize = memory.data(Stat.COUNT * 4);
 
-// @ts-ignore: decorator
-@inline export function count(id: Stat): void {
+// Not @inline: a call is 3 bytes at each of ~200 sites, the increment itself about 12.
+export function count(id: Stat): void {
   const p = counters + (<usize>id << 2);
   store<u32>(p, load<u32>(p) + 1);
 }
