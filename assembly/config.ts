@@ -76,21 +76,23 @@ export const enum Sysctl {
   tcp_orphan_retries = 29,    // retransmissions of an orphan's FIN before giving up (0 = tcp_retries2)
   tcp_delayed_ack = 30,       // 1: ACK every 2nd segment or on the next fast tick (RFC 1122 §4.2.3.2); 0: ACK each segment
   udp_rmem_default = 31,      // bytes of queued datagrams (with 8 bytes of header each) per UDP socket
-  COUNT = 32,
+  tcp_recovery = 32,          // bit 0: RACK loss detection (RFC 8985), as Linux; 0: RFC 6675 DupAck rule only
+  tcp_early_retrans = 33,     // >= 3: tail-loss probes (RFC 8985 §7), as Linux; 0: off
+  COUNT = 34,
 }
 
 // Defaults, minimums and maximums, indexed by Sysctl id.
 const DEFAULTS: StaticArray<i32> = [
   60, 16, 5, 6, 7200, 75, 9, 15, 1, 4096, 0, MAX_TCP_PCBS, 2, 30, 1, 1, 1, 1000,
-  49152, 65535, 300, 120000, 10, 1, TCP_BUF_DEFAULT, TCP_BUF_DEFAULT, 64, 0, 60, 0, 1, 4096,
+  49152, 65535, 300, 120000, 10, 1, TCP_BUF_DEFAULT, TCP_BUF_DEFAULT, 64, 0, 60, 0, 1, 4096, 1, 3,
 ];
 const MINS: StaticArray<i32> = [
   1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0,
-  1024, 1024, 10, 1000, 1, 0, 1024, 1024, 1, 0, 1, 0, 0, 256,
+  1024, 1024, 10, 1000, 1, 0, 1024, 1024, 1, 0, 1, 0, 0, 256, 0, 0,
 ];
 const MAXS: StaticArray<i32> = [
   86400, 65535, 20, 20, 86400, 86400, 127, 50, 2, 65535, 1, 65535, 2, 3600, 1, 1, 1, 1000000,
-  65535, 65535, 60000, 600000, 64, 1, 65535, 65535, 255, 1, 86400, 50, 1, 65535,
+  65535, 65535, 60000, 600000, 64, 1, 65535, 65535, 255, 1, 86400, 50, 1, 65535, 7, 4,
 ];
 
 const values: usize = memory.data(Sysctl.COUNT * 4);

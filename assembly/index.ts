@@ -24,7 +24,7 @@ import { Pcb, pcbReset, pcbs } from "./tcp/pcb";
 import { Listener, listeners, listenersReset, synEntrySize, synQueue } from "./tcp/listen";
 import { rangeSize, ranges } from "./tcp/ranges";
 import { isnInit } from "./tcp/isn";
-import { tcpFastTimer, tcpSlowTimer } from "./tcp/timers";
+import { tcpDeadlines, tcpFastTimer, tcpSlowTimer } from "./tcp/timers";
 import { abortInfo } from "./core/abort";
 import { udpPcbs, udpReset } from "./udp/udp";
 import { udpBind, udpClose, udpConnect, udpRecvfrom, udpSendto, udpSocket } from "./api/udp_api";
@@ -121,7 +121,8 @@ export function timers_run(): i32 {
   if (nowMs - lastSlow > 8 * SLOW_MS) lastSlow = nowMs - SLOW_MS;
   while (nowMs - lastFast >= FAST_MS) { lastFast += FAST_MS; tcpFastTimer(); }
   while (nowMs - lastSlow >= SLOW_MS) { lastSlow += SLOW_MS; slowTick(); }
-  return <i32>min(FAST_MS - (nowMs - lastFast), SLOW_MS - (nowMs - lastSlow));
+  const rtx = tcpDeadlines();          // RTO/probe deadlines at ms resolution (tcp/timers.ts)
+  return <i32>min(min(FAST_MS - (nowMs - lastFast), SLOW_MS - (nowMs - lastSlow)), rtx);
 }
 
 // ---- sockets ----

@@ -19,6 +19,7 @@ export const enum Stat {
   udp_in, udp_out, udp_hdr_err, udp_csum_err, udp_no_port, udp_rcvbuf_drop,
   dhcp_in, dhcp_out, dhcp_bound, dhcp_renewed, dhcp_nak, dhcp_expired, dhcp_conflicts,
   dns_queries, dns_cache_hits, dns_timeouts, dns_bad_reply,
+  tcp_loss_probes, tcp_rack_reo_timeouts,
   COUNT,
 }
 

@@ -251,9 +251,11 @@ export const SYSCTL = {
   tcp_orphan_retries: { id: 29, default: 0, min: 0, max: 50 },
   tcp_delayed_ack: { id: 30, default: 1, min: 0, max: 1 },
   udp_rmem_default: { id: 31, default: 4096, min: 256, max: 65535 },
+  tcp_recovery: { id: 32, default: 1, min: 0, max: 7 },
+  tcp_early_retrans: { id: 33, default: 3, min: 0, max: 4 },
 } as const;
 export type SysctlName = keyof typeof SYSCTL;
-export const SYSCTL_COUNT = 32;
+export const SYSCTL_COUNT = 34;
 export const SYSCTL_NAMES = Object.keys(SYSCTL) as SysctlName[];
 
 // ---- stat counters (stats_get), indexed by id ----
@@ -334,13 +336,15 @@ export const STAT = {
   dns_cache_hits: 73,
   dns_timeouts: 74,
   dns_bad_reply: 75,
+  tcp_loss_probes: 76,
+  tcp_rack_reo_timeouts: 77,
 } as const;
 export type StatName = keyof typeof STAT;
-export const STAT_COUNT = 76;
+export const STAT_COUNT = 78;
 export const STAT_NAMES = Object.keys(STAT) as StatName[];
 
 // ---- record layouts (u32 fields, in order) ----
-export const TCP_INFO_FIELDS = ['state', 'rto_ms', 'srtt_ms', 'rttvar_ms', 'cwnd', 'ssthresh', 'retransmits', 'total_retrans', 'bytes_in_flight', 'send_queue', 'recv_queue', 'mss_send', 'snd_wnd', 'rcv_wnd', 'options', 'snd_wscale_rcv_wscale'] as const;
+export const TCP_INFO_FIELDS = ['state', 'rto_ms', 'srtt_ms', 'rttvar_ms', 'cwnd', 'ssthresh', 'retransmits', 'total_retrans', 'bytes_in_flight', 'send_queue', 'recv_queue', 'mss_send', 'snd_wnd', 'rcv_wnd', 'options', 'snd_wscale_rcv_wscale', 'ca_state'] as const;
 export const NETSTAT_ROW_FIELDS = ['state', 'local_ip', 'local_port', 'remote_ip', 'remote_port', 'send_queue', 'recv_queue', 'slot'] as const;
 export const POOL_STATS_FIELDS = ['size', 'used', 'high_water', 'failures'] as const;
 export const PEER_FIELDS = ['local_ip', 'local_port', 'remote_ip', 'remote_port'] as const;

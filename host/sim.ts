@@ -35,6 +35,11 @@ export type RealtimeOptions = RunOptions & {
 
 type Member = { stack: Stack; timer: EventId };
 
+// Node's own timers, captured before anything (host/timers.ts install()) may replace the globals.
+const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
+const realSetImmediate = globalThis.setImmediate;
+
 export type SimOptions = { seed?: number; startMs?: number; clock?: Clock };
 
 export class Sim implements WireHost {
@@ -147,7 +152,7 @@ export class Sim implements WireHost {
     const maxSteps = opts.maxSteps ?? 1_000_000;
     this.dispatchAll();
     for (let steps = 0; ; steps++) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => realSetImmediate(resolve));
       this.dispatchAll();
       const done = this.stepOrStop(opts, deadline, steps, maxSteps);
       if (done) return done;
@@ -203,12 +208,12 @@ export class Sim implements WireHost {
   private sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        realClearTimeout(timer);
         signal?.removeEventListener('abort', done);
         this.wakeUp = null;
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = realSetTimeout(done, ms);
       this.wakeUp = done;
       signal?.addEventListener('abort', done, { once: true });
     });

@@ -73,3 +73,39 @@ test('HTTP service in wasm: a request head split over two segments gets one page
   const end = pc.recv(h);
   assert.ok(end instanceof Uint8Array && end.length === 0, 'closed after the page');
 });
+
+// Issue 18 bug 8: the module's services release every handle, whoever closes first. 100 sessions per
+// close order go far past its 8 connection slots: one leaked slot per session stops it after 8.
+function session(sim: Sim, pc: Stack, port: number, order: 'fin' | 'rst' | 'board', i: number): void {
+  const h = pc.socket();
+  assert.ok(h > 0, `session ${i}: socket ${h}`);
+  pc.connect(h, '192.0.2.10', port);
+  sim.run({ for: 20 });
+  const msg = port === 80 ? (order === 'board' ? 'GET / HTTP/1.0\r\n\r\n' : 'GET / HT') : `session ${i} `.repeat(1 + (i % 9));
+  assert.equal(pc.send(h, new TextEncoder().encode(msg)), msg.length, `session ${i}: send`);
+  if (order === 'fin') pc.shutdown(h, 1);                       // our FIN first
+  sim.run({ for: 300 });
+  const got: Uint8Array[] = [];
+  drain(pc, h, got);
+  const text = Buffer.concat(got).toString();
+  if (port === 7) assert.equal(text, msg, `echo session ${i} (${order})`);
+  if (port === 80 && order === 'board') assert.match(text, /^HTTP\/1\.0 200 OK/, `http session ${i}`);
+  if (order === 'rst') { pc.abort(h); sim.run({ for: 20 }); return; }
+  if (order === 'fin' || order === 'board') {
+    const end = pc.recv(h);
+    assert.ok(end instanceof Uint8Array && end.length === 0, `session ${i} (${order}): the app closed back`);
+  }
+  pc.close(h);
+  sim.run({ for: 20 });
+}
+
+for (const [name, port, orders] of [['echo', 7, ['fin', 'rst']], ['HTTP', 80, ['board', 'fin', 'rst']]] as const) {
+  test(`${name} service in wasm: 100 sessions per close order (${orders.join(', ')}), no handle left behind`, () => {
+    const { sim, dev, pc } = world();
+    for (const order of orders) for (let i = 0; i < 100; i++) session(sim, pc, port, order, i);
+    sim.run({ for: 2000 });
+    const left = Object.entries(dev.netstatCounts()).filter(([k, v]) => k !== 'LISTEN' && k !== 'TIME_WAIT' && v > 0);
+    assert.deepEqual(left, [], 'connections the app kept');
+    assert.equal(dev.netstatCounts().LISTEN, 2);
+  });
+}

@@ -1,18 +1,45 @@
 // The benchmark harnesses (bench/wasm2c, bench/lwip) build and complete a small run of every mode,
-// so `npm run bench` cannot rot unnoticed. Timing is not checked here (bench/README.md).
+// so `npm run bench` cannot rot unnoticed. Every harness checks the frames on its wire against the
+// bytes it delivered (bench/common/wire.c) and exits 3 when they disagree; the last test runs the
+// configuration that once looped every segment inside lwIP and sees that check fail.
+// Timing is not checked here (bench/README.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 
-const run = (bin: string, args: string[]) =>
-  JSON.parse(execFileSync(bin, args, { encoding: 'utf8', timeout: 60_000 }).trim().split('\n').at(-1)!);
+const run = (bin: string, args: string[], env?: Record<string, string>) =>
+  JSON.parse(execFileSync(bin, args, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } }).trim().split('\n').at(-1)!);
+// pair-debian needs liblwip-dev (scripts/debian-packages.txt); bench/lwip/build/pair needs the
+// source package (bench/lwip/source.sh adds a deb-src line when run as root).
+const bins = ['bench/wasm2c/build/pair', 'bench/wasm2c/build/pair-mcu', 'bench/lwip/build/pair', 'bench/lwip/build/pair-debian'];
 
-for (const dir of ['bench/wasm2c', 'bench/lwip']) {
-  test(`${dir}: builds and runs bulk, conn and rr`, { timeout: 180_000 }, () => {
-    execFileSync('make', ['-s', '-C', dir], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
-    const bin = `${dir}/build/pair`;
-    assert.equal(run(bin, ['bulk', '2']).bytes, 2 << 20);
-    assert.equal(run(bin, ['conn', '20']).cycles, 20);
+test('bench harnesses build', { timeout: 300_000 }, () => {
+  for (const dir of ['bench/wasm2c', 'bench/lwip'])
+    execFileSync('make', ['-s', '-C', dir], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 240_000 });
+});
+
+for (const bin of bins) {
+  test(`${bin}: bulk, conn and rr cross the wire`, { timeout: 120_000 }, () => {
+    const bulk = run(bin, ['bulk', '2']);
+    assert.equal(bulk.bytes, 2 << 20);
+    assert.equal(bulk.wire.payload[0], 2 << 20);
+    assert.ok(bulk.wire.data_frames[0] >= Math.ceil((2 << 20) / 1460));
+    assert.equal(bulk.wire.max_payload[0], 1460);
+    const conn = run(bin, ['conn', '20']);
+    assert.equal(conn.cycles, 20);
+    assert.deepEqual(conn.wire.syns, [20, 20]);
     assert.equal(run(bin, ['rr', '20', '1']).rounds, 20);
+    if (!bin.endsWith('-debian')) {                   // its timers run in real time: no loss runs
+      const lossy = run(bin, ['bulk', '2', '50000', '7']);
+      assert.equal(lossy.bytes, 2 << 20);
+      assert.ok(lossy.wire.lost[0] > 0 && lossy.wire.retransmitted[0] > 0);
+    }
   });
 }
+
+test('the wire check fails a run whose segments never reach the wire', () => {
+  const r = spawnSync('bench/lwip/build/pair-debian', ['bulk', '1'], {
+    encoding: 'utf8', timeout: 60_000, env: { ...process.env, BENCH_LWIP_UNBOUND: '1' } });
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stderr, /wire check FAILED: 1048576 bytes delivered but the wire carried 0 new payload bytes/);
+});

@@ -4,6 +4,10 @@
 //   with WAMR signatures that match the wasm function types (import section parsed here);
 // - the board's C files that do not include ESP-IDF/WAMR/FreeRTOS headers compile with the host
 //   gcc against boards/common, and the portable pieces (frame queue, IP parsing) run correctly;
+// - EVERY C file the firmware builds (app_main.c included) compiles with the host gcc against the
+//   stand-in ESP-IDF/FreeRTOS/WAMR headers of boards/esp32/test/standins, once per board preset,
+//   runtime and ESP-IDF major version, with sdkconfig.h evaluated from Kconfig.projbuild's defaults
+//   (the real-header check is boards/esp32/check-idf.sh, which needs an ESP-IDF tree);
 // - every Kconfig board preset sets every EMAC pin symbol, and every CONFIG_ASNET_* the C uses
 //   is declared in Kconfig.projbuild;
 // - main/CMakeLists.txt and idf_component.yml reference files and components that exist.
@@ -198,7 +202,7 @@ function kconfigBlocks(text: string): Map<string, string[]> {
 
 const KCONFIG = () => readFileSync(join(MAIN, 'Kconfig.projbuild'), 'utf8');
 const PRESETS = ['ASNET_BOARD_WT32_ETH01', 'ASNET_BOARD_OLIMEX_ESP32_POE', 'ASNET_BOARD_ESP32_ETHERNET_KIT'];
-const PIN_SYMBOLS = ['ASNET_PHY_MODEL', 'ASNET_PHY_ADDR', 'ASNET_MDC_GPIO', 'ASNET_MDIO_GPIO',
+const PIN_SYMBOLS = ['ASNET_PHY_ADDR', 'ASNET_MDC_GPIO', 'ASNET_MDIO_GPIO',
   'ASNET_RMII_CLK_EXT_IN', 'ASNET_RMII_CLK_GPIO', 'ASNET_PHY_POWER_GPIO', 'ASNET_PHY_RESET_GPIO'];
 
 test('every Kconfig board preset sets every EMAC pin symbol', () => {
@@ -212,6 +216,19 @@ test('every Kconfig board preset sets every EMAC pin symbol', () => {
       assert.equal(hits.length, 1, `${sym} must have exactly one default for ${preset}`);
     }
   }
+});
+
+test('every EMAC preset selects exactly one PHY chip, and only EMAC presets do', () => {
+  for (const preset of [...PRESETS, 'ASNET_BOARD_CUSTOM_EMAC', 'ASNET_BOARD_W5500_SPI', 'ASNET_BOARD_WIFI_STA']) {
+    const extra = preset === 'ASNET_BOARD_CUSTOM_EMAC' ? ['ASNET_CUSTOM_PHY_IP101'] : [];
+    const cfg = evaluateKconfig([preset, ...extra], ESP32_IDF);
+    const phys = ['ASNET_PHY_LAN87XX', 'ASNET_PHY_IP101'].filter((p) => cfg.get(p) === 'y');
+    const macs = ['ASNET_MAC_EMAC', 'ASNET_MAC_W5500', 'ASNET_MAC_WIFI_STA'].filter((m) => cfg.get(m) === 'y');
+    assert.equal(macs.length, 1, `${preset}: MACs ${macs}`);
+    assert.equal(phys.length, macs[0] === 'ASNET_MAC_EMAC' ? 1 : 0, `${preset}: PHYs ${phys}`);
+  }
+  assert.equal(evaluateKconfig(['ASNET_BOARD_ESP32_ETHERNET_KIT'], ESP32_IDF).get('ASNET_PHY_IP101'), 'y');
+  assert.equal(evaluateKconfig(['ASNET_BOARD_WT32_ETH01'], ESP32_IDF).get('ASNET_PHY_LAN87XX'), 'y');
 });
 
 test('every CONFIG_ASNET_* used in the C sources is declared in Kconfig.projbuild', () => {
@@ -242,15 +259,150 @@ test('CMake and the component manifest reference what exists', () => {
   for (const dir of cmake.match(/INCLUDE_DIRS\s+([^\n]+)/)![1].match(/"([^"]+)"/g)!) {
     assert.ok(existsSync(join(MAIN, dir.slice(1, -1))), `INCLUDE_DIRS names missing ${dir}`);
   }
-  assert.match(cmake, /EMBED_FILES "\$\{STACK_WASM\}"/);
-  assert.match(cmake, /"\$\{ASNET_ROOT\}\/build\/stack\.wasm"/);
+  assert.match(cmake, /EMBED_FILES "\$\{STACK_MODULE\}"/);
+  assert.match(cmake, /set\(STACK_MODULE "\$\{CMAKE_CURRENT_BINARY_DIR\}\/stack_module\.bin"\)/);
+  assert.match(cmake, /"\$\{ASNET_ROOT\}\/build\/\$\{STACK_NAME\}\.wasm"/);
+  assert.match(cmake, /set\(STACK_NAME "stack\.server"\)/);
   assert.ok(existsSync(join(MAIN, '..', '..', '..', 'build', 'stack.wasm')), 'ASNET_ROOT must be the repo root');
   const app = readFileSync(join(MAIN, 'app_main.c'), 'utf8');
-  assert.match(app, /_binary_stack_wasm_start/, 'EMBED_FILES symbol of stack.wasm');
+  assert.match(app, /asm\("_binary_stack_module_bin_start"\)/, 'EMBED_FILES symbol of stack_module.bin');
+  assert.match(app, /asm\("_binary_stack_module_bin_end"\)/);
   const manifest = readFileSync(join(MAIN, 'idf_component.yml'), 'utf8');
-  assert.match(manifest, /^\s+espressif\/wasm-micro-runtime: "\^2\.\d+\.\d+"$/m);
-  assert.match(manifest, /^\s+idf: ">=5\.1"$/m);
+  assert.match(manifest, /^\s+espressif\/wasm-micro-runtime: "2\.\d+\.\d+(~\d+)?"$/m, 'WAMR pinned to one version');
+  assert.match(manifest, /^\s+idf: ">=5\.1,<7"$/m);
+  for (const c of ['lan87xx', 'ip101', 'w5500']) {
+    assert.match(manifest, new RegExp(`^  espressif/${c}:\\n    version: "[^"]+"\\n    rules:\\n      - if: "idf_version >=6\\.0"$`, 'm'), `${c} for IDF 6`);
+  }
   const top = readFileSync(join(BOARD, 'CMakeLists.txt'), 'utf8');
   assert.match(top, /include\(\$ENV\{IDF_PATH\}\/tools\/cmake\/project\.cmake\)/);
-  for (const f of ['sdkconfig.defaults', 'README.md']) assert.ok(existsSync(join(BOARD, f)), `${f} missing`);
+  for (const f of ['sdkconfig.defaults', 'README.md', 'check-idf.sh']) assert.ok(existsSync(join(BOARD, f)), `${f} missing`);
+});
+
+// ---- Every C file against stand-in ESP-IDF headers, per preset/runtime/IDF version ----
+
+interface KSymbol { name: string; type: 'bool' | 'int' | 'string'; ifs: string[]; depends: string[];
+  defaults: { value: string; cond: string | null }[] }
+
+/** The config symbols of Kconfig.projbuild with their type, defaults, `depends on` and enclosing ifs. */
+function kconfigSymbols(text: string): KSymbol[] {
+  const out: KSymbol[] = [];
+  const ifs: string[] = [];
+  let cur: KSymbol | null = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*$/, '').trim();
+    let m: RegExpMatchArray | null;
+    if ((m = line.match(/^if (.+)$/))) { ifs.push(m[1]); cur = null; continue; }
+    if (line === 'endif') { ifs.pop(); cur = null; continue; }
+    if ((m = line.match(/^config (\w+)$/))) {
+      cur = { name: m[1], type: 'bool', ifs: [...ifs], depends: [], defaults: [] };
+      out.push(cur);
+      continue;
+    }
+    if (/^(choice|endchoice|menu|endmenu)\b/.test(line)) { cur = null; continue; }
+    if (!cur) continue;
+    if ((m = line.match(/^(bool|int|string)\b/))) cur.type = m[1] as KSymbol['type'];
+    else if ((m = line.match(/^depends on (.+)$/))) cur.depends.push(m[1]);
+    else if ((m = line.match(/^default (\S+|"[^"]*")(?: if (.+))?$/))) cur.defaults.push({ value: m[1], cond: m[2] ?? null });
+  }
+  return out;
+}
+
+/** Kconfig conditions as our Kconfig writes them: SYMBOL, !SYMBOL, joined by && and || (no parens). */
+function holds(cond: string, cfg: Map<string, string>): boolean {
+  assert.ok(!/[()]/.test(cond), `condition with parentheses not supported here: ${cond}`);
+  return cond.split('||').some((alt) => alt.split('&&').every((t) => {
+    const term = t.trim();
+    const neg = term.startsWith('!');
+    const v = cfg.get(neg ? term.slice(1) : term) === 'y';
+    return neg ? !v : v;
+  }));
+}
+
+/** Values of every ASNET symbol for a choice selection (board, runtime, ...) on top of IDF symbols:
+ * first default whose condition holds, symbols in an unmet `if`/`depends on` left undefined. */
+function evaluateKconfig(selected: string[], idf: Record<string, string>): Map<string, string> {
+  const cfg = new Map(Object.entries(idf));
+  for (const s of selected) cfg.set(s, 'y');
+  for (const sym of kconfigSymbols(KCONFIG())) {
+    if (cfg.has(sym.name)) continue;
+    if (![...sym.ifs, ...sym.depends].every((c) => holds(c, cfg))) continue;
+    const d = sym.defaults.find((x) => x.cond === null || holds(x.cond, cfg));
+    if (sym.type === 'bool') { if (d?.value === 'y') cfg.set(sym.name, 'y'); continue; }
+    // a choice member default like "default ASNET_X" is not a value here: only the selection counts
+    if (d && !/^ASNET_/.test(d.value)) cfg.set(sym.name, d.value);
+  }
+  return cfg;
+}
+
+function sdkconfigHeader(cfg: Map<string, string>, types: Map<string, KSymbol['type']>): string {
+  const lines = ['#pragma once'];
+  for (const [k, v] of cfg) {
+    if (v === 'n') continue;
+    const type = types.get(k);
+    lines.push(`#define CONFIG_${k} ${type === 'string' ? v : v === 'y' ? '1' : v}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const ESP32_IDF = { IDF_TARGET_ESP32: 'y', ETH_USE_ESP32_EMAC: 'y', ETH_USE_SPI_ETHERNET: 'y', ESP_WIFI_ENABLED: 'y',
+  FREERTOS_HZ: '1000' };
+const C3_IDF = { IDF_TARGET_ESP32C3: 'y', ETH_USE_SPI_ETHERNET: 'y', ESP_WIFI_ENABLED: 'y', FREERTOS_HZ: '1000' };
+
+interface Combo { name: string; selected: string[]; idf: Record<string, string>; version: [number, number, number] }
+const W5500_5X = { CONFIG_ETH_SPI_ETHERNET_W5500: 'y' };
+const strip = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/^CONFIG_/, ''), v]));
+const COMBOS: Combo[] = [
+  { name: 'wt32-eth01 interp 5.1', selected: ['ASNET_BOARD_WT32_ETH01', 'ASNET_RUNTIME_WAMR_INTERP', 'ASNET_STACK_ONE_PAGE'], idf: ESP32_IDF, version: [5, 1, 7] },
+  { name: 'olimex aot 5.3', selected: ['ASNET_BOARD_OLIMEX_ESP32_POE', 'ASNET_RUNTIME_WAMR_AOT', 'ASNET_STACK_ONE_PAGE'], idf: ESP32_IDF, version: [5, 3, 5] },
+  { name: 'ethernet-kit server 6.0', selected: ['ASNET_BOARD_ESP32_ETHERNET_KIT', 'ASNET_RUNTIME_WAMR_INTERP', 'ASNET_STACK_SERVER'], idf: { ...ESP32_IDF, SPIRAM: 'y' }, version: [6, 0, 2] },
+  { name: 'ethernet-kit 5.5', selected: ['ASNET_BOARD_ESP32_ETHERNET_KIT', 'ASNET_RUNTIME_WAMR_INTERP', 'ASNET_STACK_SERVER'], idf: { ...ESP32_IDF, SPIRAM: 'y' }, version: [5, 5, 5] },
+  { name: 'custom-emac ip101 wasm2c 5.5', selected: ['ASNET_BOARD_CUSTOM_EMAC', 'ASNET_CUSTOM_PHY_IP101', 'ASNET_RUNTIME_WASM2C', 'ASNET_STACK_ONE_PAGE'], idf: ESP32_IDF, version: [5, 5, 5] },
+  { name: 'w5500 c3 5.1.3 (no poll field)', selected: ['ASNET_BOARD_W5500_SPI', 'ASNET_RUNTIME_WAMR_INTERP', 'ASNET_STACK_ONE_PAGE'], idf: { ...C3_IDF, ...strip(W5500_5X) }, version: [5, 1, 3] },
+  { name: 'w5500 c3 5.5', selected: ['ASNET_BOARD_W5500_SPI', 'ASNET_RUNTIME_WAMR_INTERP', 'ASNET_STACK_ONE_PAGE'], idf: { ...C3_IDF, ...strip(W5500_5X) }, version: [5, 5, 5] },
+  { name: 'w5500 c3 6.0', selected: ['ASNET_BOARD_W5500_SPI', 'ASNET_RUNTIME_WAMR_INTERP', 'ASNET_STACK_ONE_PAGE'], idf: C3_IDF, version: [6, 0, 2] },
+  { name: 'wifi-sta c3 5.5', selected: ['ASNET_BOARD_WIFI_STA', 'ASNET_RUNTIME_WAMR_INTERP', 'ASNET_STACK_ONE_PAGE'], idf: C3_IDF, version: [5, 5, 5] },
+  { name: 'wifi-sta esp32 6.0 wasm2c', selected: ['ASNET_BOARD_WIFI_STA', 'ASNET_RUNTIME_WASM2C', 'ASNET_STACK_ONE_PAGE'], idf: ESP32_IDF, version: [6, 0, 2] },
+];
+
+const STANDINS = join(BOARD, 'test', 'standins');
+
+/** The files main/CMakeLists.txt builds for a runtime: SRCS plus that runtime's RUNTIME_SRCS. */
+function firmwareSources(wasm2c: boolean): string[] {
+  const cmake = readFileSync(join(MAIN, 'CMakeLists.txt'), 'utf8');
+  const srcs = cmake.match(/^\s*SRCS\s+([^\n]+)/m)![1].match(/"([^"]+)"/g)!.map((x) => x.slice(1, -1));
+  const runtime = cmake.match(wasm2c ? /WASM2C\)[\s\S]*?set\(RUNTIME_SRCS ([^\n]+)\)/ : /else\(\)\s*set\(RUNTIME_SRCS ([^\n]+)\)/)![1]
+    .match(/"([^"$]+)"/g)!.map((x) => x.slice(1, -1));
+  return [...srcs, ...runtime].map((f) => join(MAIN, f));
+}
+
+test('every C file of the firmware compiles against the stand-in ESP-IDF headers, per preset', () => {
+  requireGcc();
+  const wasm2cOk = spawnSync('sh', ['-c', 'command -v wasm2c']).status === 0;
+  assert.ok(wasm2cOk, 'wasm2c is missing: apt-get install -y wabt');
+  assert.ok(existsSync(WASM), `${WASM} missing: run npm run build`);
+  const types = new Map(kconfigSymbols(KCONFIG()).map((s) => [s.name, s.type]));
+  const dir = mkdtempSync(join(tmpdir(), 'esp32-standin-'));
+  try {
+    const gen = spawnSync('wasm2c', [WASM, '-n', 'stack', '-o', join(dir, 'stack.c')], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(gen.status, 0, gen.stderr);
+    const mainFiles = readdirSync(MAIN).filter((f) => f.endsWith('.c')).map((f) => join(MAIN, f)).sort();
+    for (const combo of COMBOS) {
+      const cfg = evaluateKconfig(combo.selected, combo.idf);
+      for (const s of combo.selected) assert.ok(types.has(s), `${combo.name}: ${s} is not in Kconfig.projbuild`);
+      writeFileSync(join(dir, 'asnet_sdkconfig.h'), sdkconfigHeader(cfg, types));
+      const wasm2c = combo.selected.includes('ASNET_RUNTIME_WASM2C');
+      const files = firmwareSources(wasm2c);
+      for (const f of mainFiles) assert.ok(files.includes(f), `${combo.name}: ${f} is not compiled`);
+      for (const f of files) {
+        const r = spawnSync('gcc', ['-std=gnu17', '-Wall', '-Wextra', '-Werror', '-fsyntax-only',
+          '-DESP_PLATFORM', `-DSTANDIN_IDF_MAJOR=${combo.version[0]}`, `-DSTANDIN_IDF_MINOR=${combo.version[1]}`,
+          `-DSTANDIN_IDF_PATCH=${combo.version[2]}`, '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0',
+          `-I${dir}`, `-I${MAIN}`, `-I${COMMON}`, `-I${STANDINS}`, '-I/usr/src/wasm2c', f],
+        { encoding: 'utf8', timeout: 60_000 });
+        assert.equal(r.status, 0, `${combo.name}: ${f}:\n${r.stderr}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -54,3 +54,45 @@ test('AssemblyScript services in the module: echo 256 KiB byte-exact, HTTP page'
   while (!/tcp: pcb \d+ ESTABLISHED -> CLOSE_WAIT/.test(log) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   assert.match(log, /tcp: pcb \d+ ESTABLISHED -> CLOSE_WAIT/, 'state changes printed by the board');
 });
+
+/** posix-client.mjs without blocking the event loop (the board's log keeps draining meanwhile). */
+function clientAsync(mode: string, n: number): Promise<{ ok: boolean; sessions: number; orders: string[]; ms: number; error?: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('ip', ['netns', 'exec', NS, process.execPath, CLIENT, mode, String(n)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout!.on('data', (d) => { out += d; });
+    p.stderr!.on('data', (d) => { out += d; });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 150_000);
+    p.on('exit', () => {
+      clearTimeout(timer);
+      try { resolve(JSON.parse(out.trim().split('\n').at(-1)!)); } catch { reject(new Error(`client ${mode}: ${out}`)); }
+    });
+  });
+}
+
+async function netstat(): Promise<string> {
+  const mark = log.length;
+  board!.kill('SIGUSR1');
+  const end = Date.now() + 3_000;
+  while (!/netstat:[^\n]*\n/.test(log.slice(mark))) {
+    if (Date.now() > end) assert.fail(`no netstat line:\n${log.slice(mark)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return /netstat:([^\n]*)\n/.exec(log.slice(mark))![1];
+}
+
+// Issue 18 bug 8: the module's services (8 connection slots) release every handle, whoever closes
+// first: 100 sessions per close order, then netstat shows nothing but listeners and TIME_WAIT.
+for (const service of ['echo', 'http']) {
+  test(`AssemblyScript ${service} in the module: 100 sessions per close order, no handle left behind`, async () => {
+    const r = await clientAsync(`sessions-${service}`, 100);
+    assert.ok(r.ok, `${JSON.stringify(r)}\nboard log tail:\n${log.slice(-1500)}`);
+    console.log(`posix app ${service}: ${r.sessions} sessions (${r.orders.join(', ')}) in ${r.ms} ms`);
+    let line = await netstat();
+    const leaks = (l: string) => [...l.split('|')[0].matchAll(/(\w+)=(\d+)/g)].filter((m) => m[1] !== 'LISTEN' && m[1] !== 'TIME_WAIT').map((m) => m[0]);
+    for (let i = 0; i < 25 && leaks(line).length; i++) { await new Promise((res) => setTimeout(res, 200)); line = await netstat(); }
+    assert.deepEqual(leaks(line), [], `connections left behind: ${line}`);
+    assert.match(line, /LISTEN=2/);
+    assert.match(line, /traps 0/, 'no trap (a restart would hide a leak)');
+  });
+}

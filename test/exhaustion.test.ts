@@ -12,14 +12,15 @@ import {
 } from '../host/abi.ts';
 import { ACK, PSH, SYN, tcpFrame } from './helpers/frames.ts';
 import { Peer } from './fuzz/peer.ts';
+import { pinnedBuild } from './helpers/build.ts';
 
 const used = (s: Stack, pool: number) => (s.poolStats(pool) as PoolStats).used;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 function pair(seed: number) {
   const sim = new Sim({ seed });
-  const a = sim.addStack({ name: 'A', mac: '02:00:00:00:00:01', ip: '192.0.2.1', build: 'debug' });
-  const b = sim.addStack({ name: 'B', mac: '02:00:00:00:00:02', ip: '192.0.2.2', build: 'debug' });
+  const a = sim.addStack({ name: 'A', mac: '02:00:00:00:00:01', ip: '192.0.2.1', build: pinnedBuild() });
+  const b = sim.addStack({ name: 'B', mac: '02:00:00:00:00:02', ip: '192.0.2.2', build: pinnedBuild() });
   const wire = sim.connect([a, b], { seed: seed + 1, impair: { delayMs: 1 } });
   return { sim, a, b, wire };
 }
@@ -85,7 +86,7 @@ test('buffer blocks: 14 connections into a receiver that does not read run the p
 
 test('TCP PCBs through the wire: handshakes beyond the pool are held back, counted, and complete later', () => {
   const sim = new Sim({ seed: 3 });
-  const b = sim.addStack({ name: 'B', mac: '02:00:00:00:00:02', ip: '192.0.2.2', build: 'debug' });
+  const b = sim.addStack({ name: 'B', mac: '02:00:00:00:00:02', ip: '192.0.2.2', build: pinnedBuild() });
   b.setSysctl('tcp_syncookies', 0);
   const clients = Array.from({ length: 20 }, (_, i) =>
     sim.addStack({ name: `c${i}`, mac: `02:00:00:00:01:${(i + 1).toString(16).padStart(2, '0')}`, ip: `192.0.2.${20 + i}` }));

@@ -58,9 +58,9 @@ test('backpressure: 4 MiB to a slow reader; write() says stop, memory stays boun
   await net.idle();
 });
 
-test('half-close: the client ends, the server still sends, then ends; both see everything', T, async () => {
+test('half-close (allowHalfOpen: true): the client ends, the server still sends, then ends; both see everything', T, async () => {
   const { a, b, net } = world(3);
-  const server = net.createServer(b, (sock) => {
+  const server = net.createServer({ stack: b, allowHalfOpen: true }, (sock) => {
     const got: Buffer[] = [];
     sock.on('data', (d: Buffer) => got.push(d));
     sock.on('end', () => {                                   // client's FIN: we may still write
@@ -78,9 +78,9 @@ test('half-close: the client ends, the server still sends, then ends; both see e
   assert.equal(a.netstatCounts().ESTABLISHED + b.netstatCounts().ESTABLISHED, 0);
 });
 
-test('destroy() aborts: the peer gets ECONNRESET', T, async () => {
+test('resetAndDestroy() aborts: the peer gets ECONNRESET', T, async () => {
   const { a, b, net } = world(4);
-  const server = net.createServer(b, (sock) => { sock.write('x'); setTimeout(() => sock.destroy(), 10); }).listen(7);
+  const server = net.createServer(b, (sock) => { sock.write('x'); setTimeout(() => sock.resetAndDestroy(), 10); }).listen(7);
   const c = net.connect({ stack: a, host: '192.0.2.2', port: 7 });
   c.resume();
   const e = await errorOf(c);

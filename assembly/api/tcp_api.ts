@@ -20,7 +20,7 @@ import {
   rcvq, setState, sndq,
 } from "../tcp/pcb";
 import { OUR_MSS, sendAck, sendSyn, tcpOutput, windowUpdateWorthIt } from "../tcp/output";
-import { ccInit, rtoInit } from "../tcp/congestion";
+import { caState, ccInit, rtoInit } from "../tcp/congestion";
 import { makeIsn } from "../tcp/isn";
 import { bindConflict, claimTuple, listenConflict, pickEphemeral, reusedTw, reusedTwSndNxt } from "../tcp/ports";
 import {
@@ -376,8 +376,8 @@ function listenerGetsockopt(l: Listener, opt: i32): i32 {
 export function tcpInfo(h: i32, ptr: u32): i32 {
   const s = tcpSlotOf(h);
   if (s < 0) return badHandle(h);
-  if (!inIoBuffer(ptr, 64)) return EFAULT;
-  memory.fill(ptr, 0, 64);
+  if (!inIoBuffer(ptr, 68)) return EFAULT;
+  memory.fill(ptr, 0, 68);
   if (sockAt(s).kind == KIND_LISTEN) { store<u32>(ptr, 1); return OK; }
   const p = pcbAt(<i32>sockAt(s).index);
   store<u32>(ptr, p.state);
@@ -396,6 +396,7 @@ export function tcpInfo(h: i32, ptr: u32): i32 {
   store<u32>(ptr, p.rcvAdv - p.rcvNxt, 52);
   store<u32>(ptr, ((p.flags & F_TS) != 0 ? 1 : 0) | ((p.flags & F_SACK) != 0 ? 2 : 0) | ((p.flags & F_WSCALE) != 0 ? 4 : 0), 56);
   store<u32>(ptr, <u32>p.wsSnd | (<u32>p.wsRcv << 8), 60);
+  store<u32>(ptr, caState(p), 64);
   return OK;
 }
 

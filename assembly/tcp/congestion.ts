@@ -1,16 +1,43 @@
 // RTT estimation and RTO (RFC 6298), congestion control (RFC 5681 slow start and congestion
-// avoidance, RFC 6928 initial window), fast retransmit with NewReno recovery (RFC 6582) or, when
-// SACK is in use, SACK-based loss recovery (RFC 6675).
+// avoidance, RFC 6928 initial window), loss detection and recovery: the DupAck rule with NewReno
+// (RFC 6582) or SACK (RFC 6675 IsLost), RACK-TLP (RFC 8985) beside it, limited transmit (RFC 3042)
+// and Proportional Rate Reduction (RFC 6937) for the sending rate during recovery.
+//
+// Timers: the one retransmission deadline (p.rtxAt) runs as the RTO, the persist timer (F_PERSIST),
+// the RACK reordering timer (F_REO_TIMER) or the tail-loss probe timeout (F_TLP_TIMER), as Linux
+// multiplexes icsk_retransmit_timer.
 import { Sysctl, sysctl } from "../config";
-import { seqGeq, seqGt, seqMax } from "../core/seq";
+import { seqGeq, seqGt, seqLt, seqMax, seqMin } from "../core/seq";
 import { deadlineIn, nowMs } from "../core/time";
 import { count, Stat } from "../stats";
-import { F_IN_RECOVERY, F_SACK, F_TS, Pcb } from "./pcb";
-import { NIL, rangeBytesIn, rangeHighest } from "./ranges";
-import { segmentPayloadMax } from "./output";
+import { F_IN_RECOVERY, F_PERSIST, F_SACK, F_TS, Pcb } from "./pcb";
+import { NIL, rangeHighest, rangeEnd, rangeNext, rangeStart } from "./ranges";
+import { armPersist, pipe, segmentPayloadMax } from "./output";
 
 const INITIAL_RTO_MS: u32 = 1000;     // RFC 6298 §2.1
-const DUPTHRESH: u8 = 3;              // RFC 5681 §3.2
+const DUPTHRESH: u32 = 3;             // RFC 5681 §3.2
+const WC_DELACK_MS: u32 = 250;        // RFC 8985 §7.2 WCDelAckT: our own delayed ACK waits a 250 ms tick
+
+// Loss-recovery flag bits (the high end of Pcb.flags; pcb.ts defines the low ones).
+export const F_FORCE_TX: u32 = 1 << 31;      // the next segment goes out whatever pipe and cwnd say
+export const F_REO_TIMER: u32 = 1 << 30;     // rtxAt is the RACK reordering timer (RFC 8985 §6.2 step 5)
+export const F_TLP_TIMER: u32 = 1 << 29;     // rtxAt is the tail-loss probe timeout (RFC 8985 §7.2)
+export const F_TLP_SENT: u32 = 1 << 28;      // a probe is out: no second one until new data is ACKed
+export const F_REORDER_SEEN: u32 = 1 << 27;  // RACK.reordering_seen (RFC 8985 §6.2 step 2)
+export const F_BIG_ADVANCE: u32 = 1 << 26;   // the last cumulative ACK advanced by more than 4 SMSS
+const TIMER_KINDS: u32 = F_REO_TIMER | F_TLP_TIMER;
+
+// tcp_recovery bit 0 (as Linux): RACK loss detection. tcp_early_retrans >= 3: tail-loss probes.
+// @ts-ignore: decorator
+@inline function rackOn(p: Pcb): bool { return (sysctl(Sysctl.tcp_recovery) & 1) != 0 && (p.flags & F_SACK) != 0; }
+
+// PRR state (RFC 6937 prr_delivered, prr_out, in bytes). Recovery never times a segment (Karn's
+// rule, RFC 6298 §3), so the two words of the RTT-timing pair (rttSeq, rttStart) hold them while
+// F_IN_RECOVERY is set; they are cleared on entry and on exit.
+// @ts-ignore: decorator
+@inline function prrDelivered(p: Pcb): u32 { return p.rttSeq; }
+// @ts-ignore: decorator
+@inline function prrOut(p: Pcb): u32 { return p.rttStart; }
 
 export function rtoInit(p: Pcb): void {
   p.srtt = 0;
@@ -58,35 +85,38 @@ function sampleRtt(p: Pcb, ack: u32, tsEcr: u32, hasTs: bool): void {
   if ((p.flags & F_TS) != 0 && hasTs && tsEcr != 0) {
     const r = nowMs - tsEcr;
     if (<i32>r >= 0) rttSample(p, r);
-  } else if (p.rttStart != 0 && seqGeq(ack, p.rttSeq)) {
+  } else if ((p.flags & F_IN_RECOVERY) == 0 && p.rttStart != 0 && seqGeq(ack, p.rttSeq)) {
     rttSample(p, nowMs - (p.rttStart & ~1));
     p.rttStart = 0;
   }
 }
 
-// New data acknowledged: `acked` bytes, cumulative ACK `ack`.
-export function onNewAck(p: Pcb, ack: u32, acked: u32, tsEcr: u32, hasTs: bool): void {
+// New data acknowledged: `acked` bytes, cumulative ACK `ack`; `sacked` bytes newly SACKed by the
+// same ACK (RFC 6937 DeliveredData = acked + sacked).
+export function onNewAck(p: Pcb, ack: u32, acked: u32, sacked: u32, tsEcr: u32, hasTs: bool): void {
   sampleRtt(p, ack, tsEcr, hasTs);
   p.backoff = 0;
   p.dupacks = 0;
   const mss = segmentPayloadMax(p);
+  // RFC 6582 §4.1 ACK heuristic input; RFC 8985 §7.3: a new ACK ends the probe episode.
+  p.flags = (p.flags & ~(F_BIG_ADVANCE | F_TLP_SENT)) | (acked > 4 * mss ? F_BIG_ADVANCE : 0);
   if (p.flags & F_IN_RECOVERY) {
     if (seqGeq(ack, p.recover)) {
-      // Full acknowledgment (RFC 6582 §3.2 step 6; RFC 6675 §5 end of recovery).
+      // Full acknowledgment (RFC 6582 §3.2 step 6; RFC 6675 §5; RFC 6937: cwnd = ssthresh).
       p.flags &= ~F_IN_RECOVERY;
-      const flight = p.sndNxt - ack;
-      p.cwnd = min(p.ssthresh, max(flight, mss) + mss);
+      p.cwnd = p.ssthresh;
       p.rtxEnd = p.rtxNext;
-    } else if ((p.flags & F_SACK) == 0) {
-      // Partial acknowledgment (RFC 6582 §3.2 step 5): retransmit the first unacked segment,
-      // deflate cwnd by the amount acked and add back one MSS.
+      p.rttSeq = 0;
+      p.rttStart = 0;
+      return;
+    }
+    if ((p.flags & F_SACK) == 0) {
+      // Partial acknowledgment (RFC 6582 §3.2 step 5): the first unacked segment goes at once.
       p.rtxNext = ack;
       p.rtxEnd = ack + mss;
-      p.cwnd = (p.cwnd > acked ? p.cwnd - acked : 0) + (acked >= mss ? mss : 0);
-      if (p.cwnd < mss) p.cwnd = mss;
-    } else {
-      markLostBySack(p);
+      p.flags |= F_FORCE_TX;
     }
+    prrOnAck(p, acked + sacked, mss);
   } else if (!cwndLimited(p, acked, mss)) {
     // RFC 7661 §4.3: a window the application (or the peer's window) did not fill is not
     // validated, so it does not grow.
@@ -103,44 +133,172 @@ function cwndLimited(p: Pcb, acked: u32, mss: u32): bool {
   return flightBefore + 2 * mss >= p.cwnd;
 }
 
-// RFC 6675 IsLost, simplified to "below the highest SACKed byte": those holes are retransmitted.
-function markLostBySack(p: Pcb): void {
-  const high = rangeHighest(<i32>p.sackHead, p.sndUna);
-  if (seqGt(high, p.rtxEnd)) p.rtxEnd = high;
-}
-
-// A duplicate ACK (RFC 5681 §2 definition, checked by the caller).
-export function onDupAck(p: Pcb): void {
+// A duplicate ACK (RFC 5681 §2; with SACK, RFC 6675 §2: one that SACKs new data). `sacked` bytes
+// newly SACKed. Counts toward the DupAck rule and, in NewReno recovery, stands for one delivered
+// segment (RFC 6937 §3: DeliveredData without SACK).
+export function onDupAck(p: Pcb, sacked: u32): void {
   if (p.dupacks < 255) p.dupacks++;
-  const mss = segmentPayloadMax(p);
   if (p.flags & F_IN_RECOVERY) {
-    if (p.flags & F_SACK) markLostBySack(p);
-    else p.cwnd += mss;                // RFC 6582 §3.2 step 4: inflate
-    return;
+    const mss = segmentPayloadMax(p);
+    prrOnAck(p, (p.flags & F_SACK) != 0 ? sacked : mss, mss);
   }
-  const sacked = p.sackHead != NIL ? rangeBytesIn(<i32>p.sackHead, p.sndUna, p.sndNxt) : 0;
-  const lossSignal = p.dupacks >= DUPTHRESH || sacked >= <u32>DUPTHRESH * mss;
-  // RFC 6582 §3.2 step 2: no new recovery for dupacks that cover data sent before the last one.
-  if (!lossSignal || !seqGt(p.sndUna, p.recover) && p.recover != p.iss) return;
-  enterRecovery(p, mss);
 }
 
-function enterRecovery(p: Pcb, mss: u32): void {
+// ---- loss detection: run after every ACK once the scoreboard is up to date ----
+
+// RFC 6675 §4 IsLost: an unSACKed byte is lost when more than (DupThresh - 1) * SMSS bytes, or
+// DupThresh discontiguous ranges, are SACKed above it. Returns the start of the highest range that
+// still has that much above it: every hole below it is lost (sndUna when there is none).
+function lostEdge6675(p: Pcb, mss: u32): u32 {
+  const head = <i32>p.sackHead;
+  let above: u32 = 0;
+  let ranges = 0;
+  for (let c = head; c != <i32>NIL; c = rangeNext(c)) { above += rangeEnd(c) - rangeStart(c); ranges++; }
+  let edge = p.sndUna;
+  for (let c = head; c != <i32>NIL; c = rangeNext(c)) {
+    if (above > (DUPTHRESH - 1) * mss || ranges >= <i32>DUPTHRESH) edge = rangeStart(c);
+    above -= rangeEnd(c) - rangeStart(c);
+    ranges--;
+  }
+  return edge;
+}
+
+// Marks what the ACK clock says is lost ([rtxNext, rtxEnd) is the lost, not yet retransmitted
+// stretch) and enters recovery when the first loss is found. `delivered`: bytes this ACK
+// acknowledged or SACKed (RFC 6937 DeliveredData; 0 for a duplicate ACK without SACK).
+export function detectLoss(p: Pcb, delivered: u32): void {
+  if (p.sndNxt == p.sndUna || (p.flags & F_PERSIST) != 0) return;
+  const mss = segmentPayloadMax(p);
+  let edge = p.sndUna;
+  if (p.sackHead != NIL) {
+    edge = lostEdge6675(p, mss);
+    if (rackOn(p)) {
+      // RACK (RFC 8985 §6.2): a segment sent before the most recently delivered one is lost once
+      // reo_wnd has passed. Holes are original transmissions, sent before the SACKed data above
+      // them (segments carry no send time here: a hole counts as sent with the SACKed segment).
+      // reo_wnd (§6.2 step 4) is 0 with no reordering seen once DupThresh segments are SACKed
+      // (IsLost above) or in recovery; else min_RTT / 4 (SRTT / 4 here: no min_RTT filter).
+      const high = rangeHighest(<i32>p.sackHead, p.sndUna);
+      if ((p.flags & F_REORDER_SEEN) == 0 && ((p.flags & F_IN_RECOVERY) != 0 || edge != p.sndUna)) {
+        edge = high;
+      } else {
+        if (seqGt(high, p.rtxEnd)) armReoTimer(p, max(<u32>(p.srtt >> 5), 1));
+        edge = p.sndUna;
+      }
+    }
+  }
+  if (seqGt(edge, p.sndUna)) markLost(p, edge);
+  else if ((p.flags & F_SACK) != 0 || p.dupacks < DUPTHRESH) return;   // NewReno: the DupAck rule
+  if ((p.flags & F_IN_RECOVERY) == 0) enterRecovery(p, mss, delivered != 0 ? delivered : mss);
+}
+
+// Extends the lost stretch to `edge`; what was retransmitted already (below rtxNext) stays sent.
+function markLost(p: Pcb, edge: u32): void {
+  if (!seqLt(p.rtxNext, p.rtxEnd)) p.rtxNext = seqMax(p.rtxNext, p.sndUna);
+  edge = seqMin(edge, p.sndNxt);
+  if (seqGt(edge, p.rtxEnd)) p.rtxEnd = edge;
+}
+
+// RFC 6582 §3.2 step 1 (with the §4.1 ACK heuristic): after an RTO, recover = SND.NXT of that
+// time; a new recovery needs the cumulative ACK to reach it, or the ACK before the duplicates to
+// have advanced by at most 4 SMSS (a new loss rather than the echo of needless retransmissions).
+function mayEnterRecovery(p: Pcb): bool {
+  return p.recover == p.iss || seqGeq(p.sndUna, p.recover) || (p.flags & F_BIG_ADVANCE) == 0;
+}
+
+function enterRecovery(p: Pcb, mss: u32, delivered: u32): void {
+  if (!mayEnterRecovery(p)) return;
   const flight = p.sndNxt - p.sndUna;
   p.ssthresh = max(flight >> 1, 2 * mss);   // RFC 5681 eq. (4)
   p.recover = p.sndNxt;
-  p.flags |= F_IN_RECOVERY;
+  p.flags = (p.flags | F_IN_RECOVERY | F_FORCE_TX) & ~(TIMER_KINDS | F_TLP_SENT);
   p.rtxNext = p.sndUna;
+  if (seqLt(p.rtxEnd, p.sndUna + mss)) p.rtxEnd = seqMin(p.sndUna + mss, p.sndNxt);
+  p.rtxAt = deadlineIn(p.rto);
+  p.rttSeq = 0;                             // PRR (RFC 6937 §3): prr_delivered = prr_out = 0
   p.rttStart = 0;
   count(Stat.tcp_fast_retrans);
-  if (p.flags & F_SACK) {
-    count(Stat.tcp_sack_recoveries);
-    p.cwnd = p.ssthresh;                    // RFC 6675 §5 step 4.2
-    p.rtxEnd = seqMax(p.sndUna + mss, rangeHighest(<i32>p.sackHead, p.sndUna));
+  if (p.flags & F_SACK) count(Stat.tcp_sack_recoveries);
+  // RFC 5681 §3.2 step 3 / RFC 6675 §5 step 4.3: the first segment goes now (F_FORCE_TX); then
+  // PRR paces the rest from this ACK on.
+  prrOnAck(p, delivered, mss);
+}
+
+// RFC 6937 §3: on each ACK in recovery, sndcnt = what may be sent; cwnd = pipe + sndcnt.
+// RecoverFS (FlightSize at entry) is taken as 2 * ssthresh, exact whenever the flight was 4 SMSS
+// or more (ssthresh = FlightSize / 2); below that the reduction is slightly more conservative.
+function prrOnAck(p: Pcb, delivered: u32, mss: u32): void {
+  p.rttSeq = prrDelivered(p) + delivered;
+  const inPipe = pipe(p);
+  const out = prrOut(p);
+  let sndcnt: i32;
+  if (inPipe > p.ssthresh) {
+    sndcnt = <i32>((prrDelivered(p) + 1) >> 1) - <i32>out;          // proportional part
   } else {
-    p.cwnd = p.ssthresh + 3 * mss;          // RFC 6582 §3.2 step 3
-    p.rtxEnd = p.sndUna + mss;
+    // Slow start reduction bound: catch up to ssthresh, at most one SMSS beyond what was delivered.
+    const limit = max(<i32>(prrDelivered(p) - out), <i32>delivered) + <i32>mss;
+    sndcnt = min(<i32>(p.ssthresh - inPipe), limit);
   }
+  p.cwnd = inPipe + <u32>max(sndcnt, 0);
+}
+
+// Every data segment sent during recovery counts toward prr_out.
+export function prrSent(p: Pcb, len: u32): void {
+  if (p.flags & F_IN_RECOVERY) p.rttStart = prrOut(p) + len;
+}
+
+// ---- timers: RTO, RACK reordering timer, tail-loss probe ----
+
+// RFC 6298 §5.2-5.3 after an ACK of new data; then RFC 8985 §7.2: the PTO when a probe may help.
+export function rearmAfterAck(p: Pcb): void {
+  p.flags &= ~TIMER_KINDS;
+  p.rtxAt = p.sndUna == p.sndNxt ? 0 : deadlineIn(p.rto);
+  schedulePto(p);
+}
+
+// RFC 8985 §7.2: PTO = 2 SRTT (+ the peer's worst delayed ACK when one segment flies), armed only
+// when it falls before the RTO, in the open state with SACK and no probe already out.
+export function schedulePto(p: Pcb): void {
+  if (sysctl(Sysctl.tcp_early_retrans) < 3 || (p.flags & (F_SACK | F_IN_RECOVERY | F_TLP_SENT | F_PERSIST | F_REO_TIMER)) != F_SACK) return;
+  if (p.srtt == 0 || caState(p) > 1) return;
+  let pto = <u32>(p.srtt >> 2);
+  if (p.sndNxt - p.sndUna <= segmentPayloadMax(p)) pto += WC_DELACK_MS;
+  const at = deadlineIn(pto);
+  if (<i32>(p.rtxAt - at) < 0 && (p.flags & F_TLP_TIMER) == 0) return;   // the RTO comes first
+  p.rtxAt = at;
+  p.flags |= F_TLP_TIMER;
+}
+
+function armReoTimer(p: Pcb, wnd: u32): void {
+  const at = deadlineIn(wnd);
+  if ((p.flags & F_REO_TIMER) != 0 && <i32>(p.rtxAt - at) <= 0) return;
+  p.rtxAt = at;
+  p.flags = (p.flags & ~F_TLP_TIMER) | F_REO_TIMER;
+}
+
+// The multiplexed deadline fired (not the persist timer). False when it was the real RTO, which
+// the caller handles (give-up limits, SYN retries).
+export function onRecoveryTimer(p: Pcb): bool {
+  const kind = p.flags & TIMER_KINDS;
+  if (kind == 0) return false;
+  p.flags &= ~TIMER_KINDS;
+  p.rtxAt = deadlineIn(p.rto);
+  if (kind == F_REO_TIMER) {
+    // RFC 8985 §6.3: the reordering window has passed: the holes below the highest SACK are lost.
+    count(Stat.tcp_rack_reo_timeouts);
+    const mss = segmentPayloadMax(p);
+    markLost(p, rangeHighest(<i32>p.sackHead, p.sndUna));
+    if ((p.flags & F_IN_RECOVERY) == 0 && seqGt(p.rtxEnd, p.sndUna)) enterRecovery(p, mss, 0);
+  } else {
+    // RFC 8985 §7.3: send one new segment if the peer's window allows, else the last one again.
+    count(Stat.tcp_loss_probes);
+    p.flags |= F_TLP_SENT | F_FORCE_TX;
+    if (p.sndUna + p.sndLen == p.sndNxt || !seqGt(p.sndUna + p.sndWnd, p.sndNxt)) {
+      p.rtxNext = p.sndNxt - min(p.sndNxt - p.sndUna, segmentPayloadMax(p));
+      p.rtxEnd = p.sndNxt;
+    }
+  }
+  return true;
 }
 
 // Retransmission timeout (RFC 6298 §5.4-5.6, RFC 5681 §3.1 eq. (4)): back off, collapse cwnd to
@@ -152,7 +310,7 @@ export function onRetransmitTimeout(p: Pcb): void {
   p.cwnd = mss;
   p.rto = min(p.rto << 1, <u32>sysctl(Sysctl.tcp_rto_max_ms));
   if (p.backoff < 255) p.backoff++;
-  p.flags &= ~F_IN_RECOVERY;
+  p.flags &= ~(F_IN_RECOVERY | TIMER_KINDS | F_TLP_SENT);
   p.recover = p.sndNxt;
   p.dupacks = 0;
   p.rtxNext = p.sndUna;
@@ -162,11 +320,31 @@ export function onRetransmitTimeout(p: Pcb): void {
   count(Stat.tcp_timeouts);
 }
 
+// RFC 9293 §3.8.6.1: a zero window with data in flight is the persist timer's job. The peer
+// dropped what lay beyond its window, so that goes again once the window opens; probes the peer
+// answers do not count toward tcp_retries2 (the probe counter resets on every segment received).
+export function zeroWindowInFlight(p: Pcb): void {
+  if (p.sndWnd != 0 || p.sndNxt == p.sndUna || (p.flags & F_PERSIST) != 0) return;
+  p.flags &= ~(F_IN_RECOVERY | TIMER_KINDS);
+  p.rtxNext = p.sndUna;
+  p.rtxEnd = p.sndNxt;
+  p.backoff = 0;
+  armPersist(p);
+}
+
 // RFC 5681 §4.1: after an idle period longer than the RTO, restart from the initial window. With
 // nothing in flight the last ACK came after the last send, so lastRecv dates the idle period.
 export function restartAfterIdle(p: Pcb): void {
   if (sysctl(Sysctl.tcp_slow_start_after_idle) == 0) return;
   if (p.sndNxt != p.sndUna) return;
   if (nowMs - p.lastRecv > p.rto) p.cwnd = min(p.cwnd, initialWindow(p));
+}
+
+// Linux's tcpi_ca_state: 0 open, 1 disorder (SACKed or duplicate-ACKed data, no loss yet),
+// 3 recovery, 4 loss (after an RTO, until the retransmissions are acknowledged).
+export function caState(p: Pcb): u32 {
+  if (p.flags & F_IN_RECOVERY) return 3;
+  if (p.backoff != 0 || seqLt(p.rtxNext, p.rtxEnd)) return 4;
+  return p.sackHead != NIL || p.dupacks != 0 ? 1 : 0;
 }
 

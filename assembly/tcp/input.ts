@@ -16,14 +16,18 @@ import {
 } from "../api/constants";
 import { sockNotify } from "../api/sockets";
 import {
-  F_ACKED_DATA_EVENT, F_ACK_DELAYED, F_ACK_NOW, F_FIN_RCVD, F_FIN_SENT, F_KEEPALIVE_PROBING, F_PERSIST,
+  F_ACKED_DATA_EVENT, F_ACK_DELAYED, F_ACK_NOW, F_FIN_RCVD, F_FIN_SENT, F_IN_RECOVERY, F_KEEPALIVE_PROBING, F_PERSIST,
   F_RCV_SHUT, F_SACK, F_SYN_ACKED, F_TS, F_WSCALE, NIL, Pcb, pcbAt, pcbLookup, rcvq, setState, sndq,
 } from "./pcb";
-import { rangeAdd, rangeEnd, rangeNext, rangeStart, rangeTrimBelow } from "./ranges";
+import {
+  rangeAdd, rangeBytesIn, rangeContaining, rangeEnd, rangeNext, rangeNextStartAfter, rangeStart, rangeTrimBelow,
+} from "./ranges";
 import {
   OUR_MSS, sendAck, sendRstFor, sendRstReply, sendSyn, tcpOutput,
 } from "./output";
-import { ccInit, onDupAck, onNewAck, rttSample } from "./congestion";
+import {
+  ccInit, detectLoss, F_REORDER_SEEN, onDupAck, onNewAck, rearmAfterAck, rttSample, zeroWindowInFlight,
+} from "./congestion";
 import {
   closeFinished, connectionFailed, enterTimeWait, pcbDestroy, restartTimeWait, startFinWait2Timer,
 } from "./close";
@@ -67,10 +71,13 @@ export function tcpInput(src: u32, dst: u32, seg: usize, len: i32): void {
   // RFC 9293 §3.1 (MUST-7): an illegal option length must be handled; we drop the segment
   // rather than act on a header we could not read to its end.
   if (opts.malformed) { count(Stat.tcp_hdr_err); return; }
-  if ((segFlags & (SYN | RST)) == (SYN | RST) || (segFlags & (SYN | FIN)) == (SYN | FIN)) {
+  if ((segFlags & (SYN | RST)) == (SYN | RST)) {
     count(Stat.tcp_hdr_err);                 // never valid together; dropped without a reply
     return;
   }
+  // SYN+FIN is demultiplexed like any segment (issue 18): a closed port resets it (RFC 9293
+  // §3.10.7.1), SYN_SENT takes it as a SYN, synchronized states and TIME_WAIT challenge it (RFC 5961
+  // §4.2). Only LISTEN drops it silently (toListenerOrClosed), as Linux does.
   const i = pcbLookup(src, segSport, segDport);
   if (i >= 0) {
     const p = pcbAt(i);
@@ -104,9 +111,13 @@ function replyClosed(): void {
   if (segFlags & ACK) {
     sendRstReply(segSrc, segSport, segDport, segAck, 0, false);
   } else {
-    const len = segLen + ((segFlags & SYN) != 0 ? 1 : 0) + ((segFlags & FIN) != 0 ? 1 : 0);
-    sendRstReply(segSrc, segSport, segDport, 0, segSeq + len, true);
+    sendRstReply(segSrc, segSport, segDport, 0, segSeq + segSpan(), true);
   }
+}
+
+// SEG.LEN of RFC 9293 §3.3.1: payload plus one for SYN and one for FIN.
+function segSpan(): u32 {
+  return segLen + ((segFlags & SYN) != 0 ? 1 : 0) + ((segFlags & FIN) != 0 ? 1 : 0);
 }
 
 // When we last heard from the peer before this segment (PAWS idle rule, RFC 7323 §5.5).
@@ -179,7 +190,9 @@ function synSentInput(p: Pcb): void {
   if ((segFlags & SYN) == 0) return;
   p.irs = segSeq;
   p.rcvNxt = segSeq + 1;
-  p.rcvAdv = p.rcvNxt;
+  // Our SYN (and the SYN-ACK of a simultaneous open) advertised this window; RCV.NXT is known only
+  // now, so this is where its right edge is set (issue 18: it was left at RCV.NXT, a zero window).
+  p.rcvAdv = p.rcvNxt + min(p.rcvLimit, 0xffff);
   applySynOptions(p);
   if (hasAck) {
     if ((p.flags & F_TS) != 0 && opts.tsEcr != 0) rttSample(p, nowMs - opts.tsEcr);
@@ -189,11 +202,17 @@ function synSentInput(p: Pcb): void {
     updateSendWindow(p);
     becomeEstablished(p);
     p.flags |= F_ACK_NOW;
-    if (segLen > 0) receiveData(p);
-    tcpOutput(p);
+    // RFC 9293 §3.10.7.3: "if there are other controls or text in the segment, then continue
+    // processing at the sixth step". The first data octet is ISN+1 (§3.4): the text starts at
+    // RCV.NXT, not at the SYN's sequence number (issue 18: it was off by one). Queued, as FreeBSD
+    // does; a FIN after it is taken too.
+    segSeq = p.rcvNxt;
+    segFlags &= ~SYN;
+    textAndFin(p);
     return;
   }
-  // Simultaneous open: both SYNs crossed (RFC 9293 §3.5, figure 8).
+  // Simultaneous open: both SYNs crossed (RFC 9293 §3.5, figure 8). Text or a FIN on the SYN is
+  // not acknowledged (our SYN-ACK covers the SYN only) and comes again (Linux drops it too).
   p.sndWnd = segWnd;
   p.sndWl1 = segSeq;
   setState(p, SYN_RCVD);
@@ -205,7 +224,7 @@ function synSentInput(p: Pcb): void {
 
 function timeWaitInput(p: Pcb): void {
   if (segFlags & RST) return;                              // RFC 1337: ignore, no assassination
-  if ((segFlags & SYN) != 0 && (segFlags & ACK) == 0) {
+  if ((segFlags & (SYN | ACK | FIN)) == SYN) {
     // RFC 9293 §3.10.7.4 note / RFC 6191: a new SYN above the old sequence space (or with a newer
     // timestamp) may open a new incarnation of the connection.
     const newer = seqGt(segSeq, p.rcvNxt) ||
@@ -218,6 +237,9 @@ function timeWaitInput(p: Pcb): void {
     sendAck(p);
     return;
   }
+  // RFC 5961 §4.2 (RFC 9293 §3.10.7.4 fourth check): any other SYN (SYN-ACK, SYN+FIN) gets a
+  // challenge ACK, wherever it sits (issue 18: a SYN-ACK at RCV.NXT passed for a bare ACK).
+  if (segFlags & SYN) { challengeAck(p); return; }
   if ((segFlags & FIN) != 0 && segSeq + segLen + 1 == p.rcvNxt) {
     restartTimeWait(p);                                    // retransmitted FIN: re-ACK, restart 2MSL
     sendAck(p);
@@ -234,16 +256,21 @@ function timeWaitInput(p: Pcb): void {
 
 // RFC 9293 §3.10.7.4 first check: is the segment inside the window we advertised?
 function acceptable(p: Pcb): bool {
-  const wnd = seqGt(p.rcvAdv, p.rcvNxt) ? p.rcvAdv - p.rcvNxt : 0;
-  const len = segLen + ((segFlags & SYN) != 0 ? 1 : 0) + ((segFlags & FIN) != 0 ? 1 : 0);
+  return segAcceptable(p.rcvNxt, seqGt(p.rcvAdv, p.rcvNxt) ? p.rcvAdv - p.rcvNxt : 0);
+}
+
+// The four cases of RFC 9293 §3.10.7.4 (first check) for the current segment against a receive
+// window [rcvNxt, rcvNxt + wnd). Also used for half-open entries (tcp/listen.ts).
+export function segAcceptable(rcvNxt: u32, wnd: u32): bool {
+  const len = segSpan();
   if (len == 0) {
-    if (wnd == 0) return segSeq == p.rcvNxt;
-    return seqGeq(segSeq, p.rcvNxt) && seqLt(segSeq, p.rcvNxt + wnd);
+    if (wnd == 0) return segSeq == rcvNxt;
+    return seqGeq(segSeq, rcvNxt) && seqLt(segSeq, rcvNxt + wnd);
   }
   if (wnd == 0) return false;
   const last = segSeq + len - 1;
-  return (seqGeq(segSeq, p.rcvNxt) && seqLt(segSeq, p.rcvNxt + wnd)) ||
-    (seqGeq(last, p.rcvNxt) && seqLt(last, p.rcvNxt + wnd));
+  return (seqGeq(segSeq, rcvNxt) && seqLt(segSeq, rcvNxt + wnd)) ||
+    (seqGeq(last, rcvNxt) && seqLt(last, rcvNxt + wnd));
 }
 
 let challengeWindowStart: u32 = 0;
@@ -252,34 +279,39 @@ let challengeCount: i32 = 0;
 // RFC 5961 §3.2, §4.2, §5.2: answer suspicious RST/SYN/ACK with an ACK of our own, at most
 // tcp_challenge_ack_limit per second.
 function challengeAck(p: Pcb): void {
-  if (nowMs - challengeWindowStart >= 1000) { challengeWindowStart = nowMs; challengeCount = 0; }
-  if (challengeCount >= sysctl(Sysctl.tcp_challenge_ack_limit)) { count(Stat.challenge_ack_limited); return; }
-  challengeCount++;
-  count(Stat.challenge_acks);
-  sendAck(p);
+  if (challengeAllowed(true)) sendAck(p);
 }
 
 // The ACK owed for an unacceptable segment (RFC 9293 §3.10.7.4, RFC 7323 §5.3) shares the
 // challenge-ACK budget: two stacks that each find the other's segments unacceptable must not
 // ping-pong ACKs without bound (Linux rate-limits these too, tcp_invalid_ratelimit).
 function rateLimitedAck(p: Pcb): void {
-  if (nowMs - challengeWindowStart >= 1000) { challengeWindowStart = nowMs; challengeCount = 0; }
-  if (challengeCount >= sysctl(Sysctl.tcp_challenge_ack_limit)) { count(Stat.challenge_ack_limited); return; }
-  challengeCount++;
-  sendAck(p);
+  if (challengeAllowed(false)) sendAck(p);
 }
 
+// One more ACK from the shared budget of tcp_challenge_ack_limit per second? (Also used for the
+// challenge ACKs of half-open entries, tcp/listen.ts.)
+export function challengeAllowed(challenge: bool): bool {
+  if (nowMs - challengeWindowStart >= 1000) { challengeWindowStart = nowMs; challengeCount = 0; }
+  if (challengeCount >= sysctl(Sysctl.tcp_challenge_ack_limit)) { count(Stat.challenge_ack_limited); return false; }
+  challengeCount++;
+  if (challenge) count(Stat.challenge_acks);
+  return true;
+}
+
+// RFC 9293 §3.10.7.4 second check. SYN_RCVD reached from SYN_SENT reports "connection refused";
+// every other state "connection reset", CLOSING and LAST_ACK included (issue 18: they reported no
+// error; Linux and FreeBSD give ECONNRESET there too, so a closing application learns the peer
+// aborted).
 function resetReceived(p: Pcb): void {
   count(Stat.tcp_rst_in);
-  const s = p.state;
-  if (s == SYN_RCVD) connectionFailed(p, ECONNREFUSED);
-  else if (s == CLOSING || s == LAST_ACK) closeFinished(p);
-  else connectionFailed(p, ECONNRESET);
+  connectionFailed(p, p.state == SYN_RCVD ? ECONNREFUSED : ECONNRESET);
 }
 
 function synchronizedInput(p: Pcb): void {
   const isRst = (segFlags & RST) != 0;
-  // A retransmitted SYN while our SYN-ACK is out: answer it again.
+  // A retransmitted SYN (SYN+FIN too) while our SYN-ACK is out: answer it again (Linux, FreeBSD;
+  // RFC 9293 would send a bare ACK, which does not help a peer that lost our SYN-ACK).
   if (p.state == SYN_RCVD && (segFlags & (SYN | ACK)) == SYN && segSeq == p.irs) { sendSyn(p); return; }
   // Simultaneous open (RFC 9293 §3.5 figure 8): the peer's SYN-ACK repeats its SYN and acknowledges
   // ours; take it as the ACK at RCV.NXT that completes the handshake (Linux does the same).
@@ -313,6 +345,11 @@ function synchronizedInput(p: Pcb): void {
   if ((p.flags & F_TS) != 0 && opts.hasTs && seqLeq(segSeq, p.rcvNxt)) {
     p.tsRecent = opts.tsVal;
   }
+  textAndFin(p);
+}
+
+// RFC 9293 §3.10.7.4 seventh and eighth checks (segment text, FIN), then whatever is owed.
+function textAndFin(p: Pcb): void {
   if (segLen > 0) {
     const s = p.state;
     if (s == ESTABLISHED || s == FIN_WAIT_1 || s == FIN_WAIT_2) {
@@ -326,8 +363,12 @@ function synchronizedInput(p: Pcb): void {
       receiveData(p);
     }
   }
-  if ((segFlags & FIN) != 0 && segSeq + segLen == p.rcvNxt && (p.flags & F_FIN_RCVD) == 0) {
-    if (!finReceived(p)) return;
+  if ((segFlags & FIN) != 0 && (p.flags & F_FIN_RCVD) == 0) {
+    if (segSeq + segLen == p.rcvNxt) {
+      if (!finReceived(p)) return;
+    } else if (seqGt(segSeq + segLen, p.rcvNxt)) {
+      p.flags |= F_ACK_NOW;                 // RFC 5681 §4.2: an out-of-order FIN gets a duplicate ACK now
+    }
   }
   tcpOutput(p);
 }
@@ -345,15 +386,21 @@ function processAck(p: Pcb): bool {
   }
   if (seqGt(segAck, p.sndNxt)) { count(Stat.ack_unsent_drop); sendAck(p); return false; }
   if (seqLt(segAck, p.sndUna - p.maxSndWnd)) { count(Stat.ack_unsent_drop); sendAck(p); return false; }
-  if ((p.flags & F_SACK) != 0 && opts.sackCount > 0) updateScoreboard(p);
+  const una = p.sndUna;
+  const sacked = (p.flags & F_SACK) != 0 && opts.sackCount > 0 ? updateScoreboard(p) : 0;
   const wndScaled = segWnd << p.wsSnd;
   if (seqGt(segAck, p.sndUna)) {
-    ackNewData(p);
-  } else if (segAck == p.sndUna && segLen == 0 && (segFlags & FIN) == 0 && wndScaled == p.sndWnd &&
-             p.sndNxt != p.sndUna) {
-    onDupAck(p);
+    ackNewData(p, sacked);
+  } else if (segAck == p.sndUna && p.sndNxt != p.sndUna && (segFlags & FIN) == 0 &&
+             (sacked > 0 || (segLen == 0 && wndScaled == p.sndWnd && opts.sackCount == 0))) {
+    // Duplicate ACK: RFC 5681 §2 (no data, same window), or with SACK any ACK that SACKs new
+    // data, whatever its window or payload (RFC 6675 §2; the peer's autotuning moves the window).
+    onDupAck(p, sacked);
   }
+  detectLoss(p, p.sndUna - una + sacked);   // also after a cumulative ACK with SACK info (IsLost)
   if (seqLt(p.sndWl1, segSeq) || (p.sndWl1 == segSeq && seqLeq(p.sndWl2, segAck))) updateSendWindow(p);
+  zeroWindowInFlight(p);
+  if (p.rtxAt == 0 && p.sndNxt != p.sndUna) rearmAfterAck(p);   // a window reopened after persist
   return afterAckStateChange(p);
 }
 
@@ -377,32 +424,39 @@ function afterAckStateChange(p: Pcb): bool {
   return true;
 }
 
-function ackNewData(p: Pcb): void {
+function ackNewData(p: Pcb, sacked: u32): void {
   const acked = segAck - p.sndUna;
   const q = sndq(p);
   const dataAcked = min(acked, q.len);
   q.consume(dataAcked);
+  // RFC 8985 §6.2 step 2: a hole below SACKed data filled with no retransmission was reordering.
+  if (p.sackHead != NIL && p.backoff == 0 && (p.flags & F_IN_RECOVERY) == 0) p.flags |= F_REORDER_SEEN;
   p.sndUna = segAck;
-  onNewAck(p, segAck, acked, opts.tsEcr, opts.hasTs);
+  onNewAck(p, segAck, acked, sacked, opts.tsEcr, opts.hasTs);
   if (p.sackHead != NIL) rangeTrimBelow(changetype<usize>(p) + offsetof<Pcb>("sackHead"), p.sndUna);
   if (p.flags & F_PERSIST) { p.flags &= ~F_PERSIST; }
-  p.rtxAt = p.sndUna == p.sndNxt ? 0 : deadlineIn(p.rto);    // RFC 6298 §5.2-5.3
+  rearmAfterAck(p);                   // RFC 6298 §5.2-5.3, RFC 8985 §7.2
   if ((p.flags & F_ACKED_DATA_EVENT) != 0 && q.len < p.sndLimit) {
     p.flags &= ~F_ACKED_DATA_EVENT;
     notify(p, EV_WRITABLE);
   }
 }
 
-// RFC 2018 §3 / RFC 6675 §3: record what the peer holds above snd_una.
-function updateScoreboard(p: Pcb): void {
+// RFC 2018 §3 / RFC 6675 §3: record what the peer holds above snd_una. Returns the bytes newly
+// SACKed. A first block at or below the cumulative ACK is a D-SACK (RFC 2883 §4): the peer got a
+// segment twice, so a retransmission was needless: RACK's reordering_seen (RFC 8985 §6.2).
+function updateScoreboard(p: Pcb): u32 {
   const head = changetype<usize>(p) + offsetof<Pcb>("sackHead");
+  const before = rangeBytesIn(<i32>p.sackHead, p.sndUna, p.sndNxt);
   for (let i = 0; i < opts.sackCount; i++) {
     const s = sackStart(i);
     const e = sackEnd(i);
-    // Ignore blocks outside (snd_una, snd_nxt] (stale or forged; RFC 2883 D-SACK included).
+    if (i == 0 && seqLeq(e, segAck)) p.flags |= F_REORDER_SEEN;
+    // Ignore blocks outside (snd_una, snd_nxt] (stale or forged; the D-SACK too).
     if (!seqLt(s, e) || seqLeq(e, p.sndUna) || seqGt(e, p.sndNxt) || seqLt(s, p.sndUna)) continue;
     rangeAdd(head, s, e);
   }
+  return rangeBytesIn(<i32>p.sackHead, p.sndUna, p.sndNxt) - before;
 }
 
 // ---- data (RFC 9293 §3.10.7.4 seventh check) ----
@@ -430,7 +484,15 @@ function receiveData(p: Pcb): void {
   }
   const off = (seq - p.rcvNxt) + q.len;
   if (!q.reserve(off + len)) { count(Stat.window_drop); p.flags |= F_ACK_NOW; return; }
-  q.writeAt(off, data, len);
+  // Overlapping out-of-order data: the first copy wins (as Linux): only the gaps are written.
+  for (let s = seq; seqLt(s, seq + len);) {
+    const r = rangeContaining(<i32>p.oooHead, s);
+    if (r >= 0) { s = rangeEnd(r); continue; }
+    const gapEnd = rangeNextStartAfter(<i32>p.oooHead, s, seq + len);
+    const n = (seqLt(gapEnd, seq + len) ? gapEnd : seq + len) - s;
+    q.writeAt(off + (s - seq), data + (s - seq), n);
+    s += n;
+  }
   if (seq == p.rcvNxt) inOrderData(p, len);
   else outOfOrderData(p, seq, len);
 }

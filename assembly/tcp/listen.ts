@@ -16,7 +16,7 @@ import { ipOutput, TX_L4 } from "../ip/ip4";
 import { ourIp } from "../link/netif";
 import { count, Stat } from "../stats";
 import { PROTO_TCP } from "../wire/ipv4";
-import { ACK, RST, SYN, TCP_HLEN, tcpEmit } from "../wire/tcp";
+import { ACK, FIN, RST, SYN, TCP_HLEN, tcpEmit } from "../wire/tcp";
 import { emitMss, emitSackPerm, emitTimestamps, emitWscale, opts } from "../wire/tcp_options";
 import { ESTABLISHED, EV_ACCEPT, SYN_RCVD } from "../api/constants";
 import { sockNotify } from "../api/sockets";
@@ -28,6 +28,7 @@ import { checkCookie, cookieTsSack, cookieTsVal, cookieTsWscale, makeCookie, mak
 import { OUR_MSS, sendRstFor, sendRstReply } from "./output";
 import { ccInit, rtoInit } from "./congestion";
 import { pcbDestroy } from "./close";
+import { challengeAllowed, segAcceptable } from "./input";
 
 @unmanaged export class Listener {
   port: u16;
@@ -166,25 +167,36 @@ export function synQueueCount(): i32 {
   return synQueue.used;
 }
 
-// SYN-ACK straight from listener state (no PCB exists yet). Window unscaled (RFC 7323 §2.2).
+// SYN-ACK straight from listener state (no PCB exists yet), or with `flags` = ACK the bare ACK
+// <SEQ=ISS+1><ACK=IRS+1> of a half-open entry (RFC 9293 §3.10.7.4 first check, RFC 5961 §3.2).
+// Window unscaled (RFC 7323 §2.2).
 function sendSynAck(rip: u32, rport: u32, lport: u32, iss: u32, ack: u32, peerWscale: i32, sackOk: bool,
-                    tsOk: bool, tsVal: u32, tsEcr: u32, rcvLimit: u32, userMss: u32): void {
+                    tsOk: bool, tsVal: u32, tsEcr: u32, rcvLimit: u32, userMss: u32, flags: u32): void {
   const t = TX_L4;
-  let o = emitMss(t + <usize>TCP_HLEN, userMss != 0 ? min(userMss, OUR_MSS) : OUR_MSS);
-  if (peerWscale >= 0) o = emitWscale(o, ourWscale());
-  if (sackOk) o = emitSackPerm(o);
+  let o = t + <usize>TCP_HLEN;
+  if (flags & SYN) {
+    o = emitMss(o, userMss != 0 ? min(userMss, OUR_MSS) : OUR_MSS);
+    if (peerWscale >= 0) o = emitWscale(o, ourWscale());
+    if (sackOk) o = emitSackPerm(o);
+  } else {
+    iss++;
+  }
   if (tsOk) o = emitTimestamps(o, tsVal, tsEcr);
   const hlen = <i32>(o - t);
-  tcpEmit(t, lport, rport, iss, ack, SYN | ACK, min(rcvLimit, 0xffff), hlen);
+  tcpEmit(t, lport, rport, iss, ack, flags, min(rcvLimit, 0xffff), hlen);
   store<u16>(t + 16, bswap<u16>(<u16>transportChecksum(ourIp, rip, PROTO_TCP, t, hlen)));
   count(Stat.tcp_out);
   ipOutput(PROTO_TCP, rip, hlen, true);
 }
 
 function resendSynAck(i: i32): void {
+  entrySend(i, SYN | ACK);
+}
+
+function entrySend(i: i32, flags: u32): void {
   const e = synAt(i);
   const l = listenerAt(<i32>e.listener);
-  sendSynAck(e.rip, e.rport, l.port, e.iss, e.irs + 1, e.peerWscale, e.sackOk != 0, e.tsOk != 0, nowMs, e.tsRecent, l.rcvLimit, l.userMss);
+  sendSynAck(e.rip, e.rport, l.port, e.iss, e.irs + 1, e.peerWscale, e.sackOk != 0, e.tsOk != 0, nowMs, e.tsRecent, l.rcvLimit, l.userMss, flags);
 }
 
 function wantedOptions(): void {
@@ -199,13 +211,11 @@ function answerWithCookie(li: i32, rip: u32, rport: u32, seq: u32): void {
   const cookie = makeCookie(rip, rport, l.port, seq, mssIndexFor(peerMss));
   const tsVal = cookieTsVal(opts.wscale, opts.sackOk);
   count(Stat.syncookies_sent);
-  sendSynAck(rip, rport, l.port, cookie, seq + 1, opts.wscale, opts.sackOk, opts.hasTs, tsVal, opts.tsVal, l.rcvLimit, l.userMss);
+  sendSynAck(rip, rport, l.port, cookie, seq + 1, opts.wscale, opts.sackOk, opts.hasTs, tsVal, opts.tsVal, l.rcvLimit, l.userMss, SYN | ACK);
 }
 
 function onSyn(li: i32, rip: u32, rport: u32, seq: u32): void {
   const l = listenerAt(li);
-  const existing = synFind(li, rip, rport);
-  if (existing >= 0) { resendSynAck(existing); return; }      // the peer retransmitted its SYN
   if (acceptQueueFull(l)) { count(Stat.listen_overflows); count(Stat.listen_drops); return; }
   wantedOptions();
   const cookies = sysctl(Sysctl.tcp_syncookies);
@@ -284,34 +294,43 @@ function overflow(rip: u32, rport: u32, lport: u32, ack: u32, entry: i32): void 
   }
 }
 
-// RFC 9293 §3.10.7.4 (SYN-RECEIVED): an RST in the window returns a passive open to LISTEN,
-// i.e. the half-open entry goes. Out-of-window RSTs are ignored (RFC 5961 §3.2, no challenge ACK
-// for entries that hold no connection).
-function onRst(li: i32, rip: u32, rport: u32, seq: u32): void {
-  const e = synFind(li, rip, rport);
-  if (e < 0) return;
+// A segment for a half-open entry: passive SYN-RECEIVED, checked in RFC 9293 §3.10.7.4 order.
+// Returns the new PCB when the handshake completed, or -1 when the segment was consumed.
+function entryInput(li: i32, e: i32, seq: u32, ack: u32, flags: u32): i32 {
   const s = synAt(e);
-  if (seq - (s.irs + 1) >= min(listenerAt(li).rcvLimit, 0xffff)) return;
-  count(Stat.tcp_attempt_fails);
+  const l = listenerAt(li);
+  // A retransmitted SYN: send the SYN-ACK again (Linux and FreeBSD; RFC 9293's bare ACK would
+  // not give a peer that lost our SYN-ACK what it needs).
+  if ((flags & (SYN | ACK)) == SYN && seq == s.irs) { resendSynAck(e); return -1; }
+  // First check: outside the window we offered, an ACK in reply unless it is an RST.
+  if (!segAcceptable(s.irs + 1, min(l.rcvLimit, 0xffff))) {
+    if ((flags & RST) == 0 && challengeAllowed(false)) entrySend(e, ACK);
+    return -1;
+  }
+  // Second check, RFC 5961 §3.2 (it exempts only SYN_SENT): an RST exactly at RCV.NXT returns the
+  // passive open to LISTEN; one elsewhere in the window gets a challenge ACK (issue 18: any
+  // in-window RST removed the entry).
+  if (flags & RST) {
+    if (seq == s.irs + 1) { count(Stat.tcp_attempt_fails); synDrop(e); }
+    else if (challengeAllowed(true)) entrySend(e, ACK);
+    return -1;
+  }
+  // Fourth check: a SYN in the window of a passive open returns it to LISTEN.
+  if (flags & SYN) { count(Stat.tcp_attempt_fails); synDrop(e); return -1; }
+  if ((flags & ACK) == 0) return -1;
+  // Fifth check: the ACK must acknowledge our SYN exactly, else <SEQ=SEG.ACK><CTL=RST>. The segment
+  // may be any in-window one (the pure ACK can be lost and data arrive first).
+  if (ack != s.iss + 1) { sendRstReply(s.rip, s.rport, l.port, ack, 0, false); return -1; }
+  if (acceptQueueFull(l)) { overflow(s.rip, s.rport, l.port, ack, e); return -1; }
+  const i = spawn(li, s.rip, s.rport, s.iss, s.irs, s.mss, s.peerWscale, s.sackOk != 0, s.tsOk != 0, opts.hasTs ? opts.tsVal : s.tsRecent);
+  if (i < 0) return -1;                                      // no PCB: keep the entry, the peer retries
   synDrop(e);
+  return i;
 }
 
-// The final ACK of a handshake. Returns the new PCB, or -1 when the segment was consumed.
+// The final ACK of a handshake answered with a SYN cookie (no entry). Returns the new PCB or -1.
 function onAck(li: i32, rip: u32, rport: u32, seq: u32, ack: u32): i32 {
   const l = listenerAt(li);
-  const e = synFind(li, rip, rport);
-  if (e >= 0) {
-    const s = synAt(e);
-    // RFC 9293 §3.10.7.4 (SYN-RECEIVED): the ACK must acknowledge our SYN exactly; the segment
-    // may be any in-window one (the pure ACK can be lost and data arrive first).
-    if (ack != s.iss + 1) { sendRstReply(rip, rport, l.port, ack, 0, false); return -1; }
-    if (seq - (s.irs + 1) >= min(l.rcvLimit, 0xffff)) return -1;
-    if (acceptQueueFull(l)) { overflow(rip, rport, l.port, ack, e); return -1; }
-    const i = spawn(li, rip, rport, s.iss, s.irs, s.mss, s.peerWscale, s.sackOk != 0, s.tsOk != 0, opts.hasTs ? opts.tsVal : s.tsRecent);
-    if (i < 0) return -1;                                    // no PCB: keep the entry, the peer retries
-    synDrop(e);
-    return i;
-  }
   if (sysctl(Sysctl.tcp_syncookies) == 0) { sendRstReply(rip, rport, l.port, ack, 0, false); return -1; }
   const mssIdx = checkCookie(rip, rport, l.port, seq - 1, ack - 1);
   if (mssIdx < 0) {
@@ -330,7 +349,11 @@ function onAck(li: i32, rip: u32, rport: u32, seq: u32, ack: u32): i32 {
 // A segment for a listening port (RFC 9293 §3.10.7.2). Returns a PCB index when the segment
 // completed a handshake and its remaining content (data, FIN) must be processed on it.
 export function listenInput(li: i32, rip: u32, rport: u32, seq: u32, ack: u32, flags: u32): i32 {
-  if (flags & RST) { onRst(li, rip, rport, seq); return -1; }
+  const e = synFind(li, rip, rport);
+  if (e >= 0) return entryInput(li, e, seq, ack, flags);
+  if (flags & RST) return -1;
+  // SYN+FIN: dropped without a reply in LISTEN (Linux does the same; issue 18).
+  if ((flags & (SYN | FIN)) == (SYN | FIN)) { count(Stat.tcp_hdr_err); return -1; }
   if (flags & ACK) {
     if (flags & SYN) { sendRstReply(rip, rport, listenerAt(li).port, ack, 0, false); return -1; }
     return onAck(li, rip, rport, seq, ack);

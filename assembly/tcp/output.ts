@@ -6,7 +6,7 @@ import { transportChecksum } from "../core/checksum";
 import { seqGt, seqLt, seqMax, seqMin } from "../core/seq";
 import { deadlineIn, nowMs } from "../core/time";
 import { ipOutput, TX_L4 } from "../ip/ip4";
-import { restartAfterIdle } from "./congestion";
+import { F_FORCE_TX, prrSent, restartAfterIdle, schedulePto } from "./congestion";
 import { ourIp } from "../link/netif";
 import { count, Stat } from "../stats";
 import { PROTO_TCP } from "../wire/ipv4";
@@ -18,11 +18,11 @@ import {
   CLOSED, CLOSE_WAIT, CLOSING, ESTABLISHED, FIN_WAIT_1, LAST_ACK, LISTEN, SYN_RCVD, SYN_SENT, TIME_WAIT,
 } from "../api/constants";
 import {
-  F_ACK_DELAYED, F_ACK_NOW, F_FIN_QUEUED, F_FIN_SENT, F_NODELAY, F_PERSIST, F_SACK, F_SYN_ACKED,
-  F_TS, F_WSCALE, Pcb, sndq,
+  F_ACK_DELAYED, F_ACK_NOW, F_FIN_QUEUED, F_FIN_SENT, F_IN_RECOVERY, F_NODELAY, F_PERSIST, F_SACK,
+  F_SYN_ACKED, F_TS, F_WSCALE, Pcb, sndq,
 } from "./pcb";
 import {
-  NIL, rangeBytesIn, rangeContaining, rangeEnd, rangeNext, rangeNextStartAfter, rangeStart,
+  NIL, rangeBytesIn, rangeContaining, rangeEnd, rangeHighest, rangeNext, rangeNextStartAfter, rangeStart,
 } from "./ranges";
 
 export const OUR_MSS: u32 = <u32>(MTU - 40);   // RFC 9293 §3.7.1: MTU minus fixed IP and TCP headers
@@ -42,10 +42,12 @@ const TS_OPTLEN: u32 = 12;
 }
 
 // Bytes believed in the network (RFC 6675 §4 "pipe"): outstanding, less what the peer SACKed, less
-// what we marked lost and have not retransmitted yet.
+// what we marked lost and have not retransmitted yet. Without SACK, each duplicate ACK in recovery
+// stands for one segment that left the network (RFC 6937 §3, RFC 6675 §4 note).
 export function pipe(p: Pcb): u32 {
   let out = p.sndNxt - p.sndUna;
   if (p.sackHead != NIL) out -= rangeBytesIn(<i32>p.sackHead, p.sndUna, p.sndNxt);
+  else if (p.flags & F_IN_RECOVERY) out -= min(out, <u32>p.dupacks * segmentPayloadMax(p));
   if (seqLt(p.rtxNext, p.rtxEnd)) {
     const from = seqMax(p.rtxNext, p.sndUna);
     if (seqLt(from, p.rtxEnd)) {
@@ -157,8 +159,13 @@ export function segmentPayloadMax(p: Pcb): u32 {
   return min(room, mtuRoom);
 }
 
+// A pure ACK carries SND.NXT, or the right edge of the peer's window when the window shrank below
+// it (zero window with data in flight): a receiver discards an ACK whose SEQ lies beyond its
+// window (RFC 9293 §3.10.7.4 first check), as Linux's tcp_acceptable_seq() avoids.
 export function sendAck(p: Pcb): void {
-  emitSegment(p, p.sndNxt, 0, ACK);
+  const edge = p.sndUna + p.sndWnd;
+  const seq = (p.flags & F_SYN_ACKED) != 0 && seqGt(p.sndNxt, edge) ? edge : p.sndNxt;
+  emitSegment(p, seq, 0, ACK);
 }
 
 export function sendSyn(p: Pcb): void {
@@ -221,9 +228,14 @@ function sendOneRetransmission(p: Pcb): bool {
   const len = seqGt(dataTo, p.rtxNext) ? dataTo - p.rtxNext : 0;
   const fin = (p.flags & F_FIN_SENT) != 0 && seqGt(segEnd, end) && finSeq == end;
   if (len == 0 && !fin) { p.rtxNext = segEnd; return seqLt(p.rtxNext, p.rtxEnd); }
+  // The peer's window bounds retransmissions too (after a zero window it dropped that data).
+  if (seqGt(p.rtxNext + len, p.sndUna + p.sndWnd) && len > 0) return false;
+  // RFC 5681 §3.2 step 3 / RFC 6675 §5 step 4.3: the first retransmission goes whatever pipe says.
   const outstanding = pipe(p);
-  if (outstanding > 0 && outstanding + len > p.cwnd) return false;
+  if ((p.flags & F_FORCE_TX) == 0 && outstanding > 0 && outstanding + len > p.cwnd) return false;
+  p.flags &= ~F_FORCE_TX;
   emitSegment(p, p.rtxNext, len, fin ? FIN : 0);
+  prrSent(p, len);
   p.rtxNext += len + (fin ? 1 : 0);
   p.rttStart = 0;                       // Karn: never time a retransmitted segment
   p.totalRetrans++;
@@ -241,8 +253,14 @@ function sendOneNew(p: Pcb): bool {
   const flight = p.sndNxt - p.sndUna;
   const wndRoom = seqGt(p.sndUna + p.sndWnd, p.sndNxt) ? p.sndUna + p.sndWnd - p.sndNxt : 0;
   const outstanding = pipe(p);
-  const cwndRoom = p.cwnd > outstanding ? p.cwnd - outstanding : 0;
   const maxSeg = segmentPayloadMax(p);
+  // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment out beyond
+  // cwnd (SACK's pipe already discounts the SACKed data); a tail-loss probe (F_FORCE_TX) sends one
+  // regardless.
+  let wnd = p.cwnd;
+  if ((p.flags & F_IN_RECOVERY) == 0 && p.sackHead == NIL && p.dupacks < 3) wnd += <u32>p.dupacks * maxSeg;
+  let cwndRoom = wnd > outstanding ? wnd - outstanding : 0;
+  if (p.flags & F_FORCE_TX) cwndRoom = max(cwndRoom, maxSeg);
   const len = min(min(avail, maxSeg), min(wndRoom, cwndRoom));
   if (avail > 0 && len == 0) {
     if (wndRoom == 0 && flight == 0 && p.rtxAt == 0) armPersist(p);
@@ -257,14 +275,28 @@ function sendOneNew(p: Pcb): bool {
   }
   const fin = finPending && p.sndNxt + len == end;
   if (len == 0 && !fin) return false;
-  if (len > 0 && p.rttStart == 0 && (p.flags & F_TS) == 0) {
+  if (len > 0 && p.rttStart == 0 && (p.flags & (F_TS | F_IN_RECOVERY)) == 0) {
     p.rttStart = nowMs | 1;
     p.rttSeq = p.sndNxt + len;
   }
+  p.flags &= ~F_FORCE_TX;
   emitSegment(p, p.sndNxt, len, fin ? FIN : 0);
+  prrSent(p, len);
   p.sndNxt += len;
   if (fin) { p.sndNxt++; p.flags |= F_FIN_SENT; }
   armRetransmit(p);
+  schedulePto(p);                       // RFC 8985 §7.2: (re)start the PTO after new data
+  return true;
+}
+
+// RFC 6675 NextSeg rule 3: in recovery, with room in cwnd and no new data to send, the holes below
+// the highest SACK that are not (yet) lost go too. False when there is nothing more to mark.
+function rescueHoles(p: Pcb): bool {
+  if ((p.flags & F_IN_RECOVERY) == 0 || p.sackHead == NIL || pipe(p) >= p.cwnd) return false;
+  const high = rangeHighest(<i32>p.sackHead, p.sndUna);
+  if (!seqGt(high, p.rtxEnd)) return false;
+  if (!seqLt(p.rtxNext, p.rtxEnd)) p.rtxNext = seqMax(p.rtxNext, p.sndUna);
+  p.rtxEnd = high;
   return true;
 }
 
@@ -281,7 +313,7 @@ export function tcpOutput(p: Pcb): void {
     if (p.sndNxt == p.sndUna) restartAfterIdle(p);
     for (let n = 0; n < 256; n++) {
       if (sendOneRetransmission(p)) continue;
-      if (!sendOneNew(p)) break;
+      if (!sendOneNew(p) && !rescueHoles(p)) break;
     }
   }
   if (p.flags & F_ACK_NOW) sendAck(p);

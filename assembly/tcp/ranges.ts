@@ -82,13 +82,6 @@ export function rangeClear(headPtr: usize): void {
   store<u8>(headPtr, NIL);
 }
 
-// Total bytes covered by the list.
-export function rangeBytes(head: i32): u32 {
-  let n: u32 = 0;
-  while (head != <i32>NIL) { n += r(head).end - r(head).start; head = r(head).next; }
-  return n;
-}
-
 // Bytes of the list that fall inside [a, b).
 export function rangeBytesIn(head: i32, a: u32, b: u32): u32 {
   let n: u32 = 0;

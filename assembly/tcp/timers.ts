@@ -2,9 +2,11 @@
 // and persist deadlines; the slow timer (500 ms) runs the connection-lifetime timers: SYN retries,
 // keepalive, FIN_WAIT_2 timeout, TIME_WAIT (2MSL), linger, SYN-ACK retries, ARP ageing.
 //
-// Deviation from lwIP, on purpose: retransmission deadlines are checked every 250 ms, not 500 ms,
-// so that a short RTO (tcp_rto_min, 300 ms by default: above the delayed-ACK tick so the two do not
-// race) is honoured with at most one fast tick of delay.
+// Deviation from lwIP, on purpose: the retransmission deadline (RTO, persist, RACK reordering
+// timer, tail-loss probe) is an absolute ms time checked on every timers_run() call, not only on
+// the tick, and timers_run() returns the time until the earliest one, so a host that sleeps for
+// that long fires an RTO of 300 ms (tcp_rto_min) at 300 ms, not rounded up to the 250 ms ticks
+// (500 ms). The fast tick checks the deadlines too, for hosts that only call tcp_fasttmr.
 import { MAX_TCP_PCBS, Sysctl, sysctl } from "../config";
 import { deadlineIn, due, nowMs } from "../core/time";
 import { EHOSTUNREACH, ETIMEDOUT } from "../errors";
@@ -15,14 +17,27 @@ import {
 } from "../api/constants";
 import { arpTimer } from "../link/arp_cache";
 import {
-  F_ACK_DELAYED, F_KEEPALIVE, F_KEEPALIVE_PROBING, F_LINGER, F_PERSIST, F_SOFT_ERROR, Pcb, pcbAt, pcbs,
+  F_ACK_DELAYED, F_KEEPALIVE, F_KEEPALIVE_PROBING, F_LINGER, F_PERSIST, F_SOFT_ERROR, F_SYN_ACKED, Pcb,
+  pcbAt, pcbs,
 } from "./pcb";
 import { armPersist, sendAck, sendProbe, sendRstFor, sendSyn, tcpOutput } from "./output";
-import { onRetransmitTimeout } from "./congestion";
+import { onRecoveryTimer, onRetransmitTimeout, zeroWindowInFlight } from "./congestion";
 import { abortConnection, closeFinished, connectionFailed, pcbDestroy } from "./close";
 import { synQueueTimer } from "./listen";
 
 export function tcpFastTimer(): void {
+  pcbTimers(true);
+}
+
+// Fires the retransmission deadlines that are due; returns ms until the next one (0x7fffffff: none).
+export function tcpDeadlines(): u32 {
+  return pcbTimers(false);
+}
+
+// Both timers walk the PCBs: due deadlines fire; the fast tick also sends delayed ACKs and
+// whatever was refused earlier (window, cwnd, pool).
+function pcbTimers(tick: bool): u32 {
+  let next: u32 = 0x7fffffff;
   for (let i = 0; i < MAX_TCP_PCBS; i++) {
     if (!pcbs.isUsed(i)) continue;
     const p = pcbAt(i);
@@ -30,11 +45,16 @@ export function tcpFastTimer(): void {
     if (s == CLOSED || s == LISTEN || s == TIME_WAIT) continue;
     if (due(p.rtxAt)) {
       retransmitTimerFired(p);
-      if (!pcbs.isUsed(i) || pcbAt(i).state == CLOSED) continue;
+      if (!pcbs.isUsed(i) || p.state == CLOSED) continue;
     }
-    if (p.flags & F_ACK_DELAYED) sendAck(p);
-    tcpOutput(p);                      // anything refused earlier (window, cwnd, pool) may go now
+    if (tick) {
+      if (p.flags & F_ACK_DELAYED) sendAck(p);
+      tcpOutput(p);
+    }
+    const left = p.rtxAt - nowMs;
+    if (p.rtxAt != 0 && <i32>left > 0 && left < next) next = left;
   }
+  return next;
 }
 
 export function tcpSlowTimer(): void {
@@ -60,6 +80,11 @@ function timeoutErrno(p: Pcb): i32 {
 
 function retransmitTimerFired(p: Pcb): void {
   if (p.flags & F_PERSIST) { persistTimerFired(p); return; }
+  if (onRecoveryTimer(p)) { tcpOutput(p); return; }  // RACK reordering timer or tail-loss probe
+  if (p.sndWnd == 0 && p.sndNxt != p.sndUna && (p.flags & F_SYN_ACKED) != 0) {
+    zeroWindowInFlight(p);            // RFC 9293 §3.8.6.1: a closed window is probed, not timed out
+    return;
+  }
   if (<i32>p.backoff >= retransmitLimit(p)) {
     // RFC 9293 §3.8.3 R2 / RFC 1122 §4.2.3.5: give up and tell the application.
     if (p.state == SYN_SENT) connectionFailed(p, timeoutErrno(p));

@@ -1,40 +1,41 @@
-/* bench/lwip/pair.c: the same pair workload as bench/wasm2c/pair.c, on lwIP 2.1.3 (Debian
- * liblwip-dev). Debian builds lwIP for the Hurd (NO_SYS=0, core locking, malloc-backed pools), so
- * this runs the raw TCP API under LOCK_TCPIP_CORE with tcpip_init's thread owning lwIP's timers.
- * One lwIP instance (lwIP has global state) with two Ethernet netifs, A 192.0.2.1 and B
- * 192.0.2.2, joined by an in-memory wire: linkoutput copies the frame into the other netif's
- * queue and the loop feeds it to ethernet_input. Both sides' work is counted, as for the pair of
- * wasm2c instances.
+/* bench/lwip/pair.c: the pair workloads of bench/wasm2c/pair.c on lwIP 2.1.3 built fairly: the core
+ * compiled from Debian's source package (bench/lwip/source.sh) with fair/lwipopts.h (NO_SYS, static
+ * pools, no asserts, MSS 1460, 64 KiB window and send buffer), the raw API, one thread, no sleeps.
+ * One lwIP (it has global state) with two Ethernet netifs, A 192.0.2.1 and B 192.0.2.2, joined by
+ * the same in-memory wire as the wasm2c pair (bench/common/wire.c: each frame copied onto it by
+ * linkoutput and off it into a PBUF_POOL pbuf); every PCB is bound to its netif (tcp_bind_netif) so
+ * no segment takes a shortcut, and the wire's frame count is checked against the bytes delivered.
+ * The clock is the same virtual millisecond (sys_now) that moves only when nothing else does.
+ * The receiving application copies every byte out of the pbufs (pbuf_copy_partial), as this stack's
+ * tcp_recv copies them into io_buffer.
  *
- *   pair bulk MIB | conn N | rr N NODELAY      (same output as bench/wasm2c/pair.c) */
+ *   pair bulk MIB [LOSS_PPM SEED] | conn N | rr N NODELAY      (same output as bench/wasm2c/pair.c) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include "lwip/tcpip.h"
+#include "lwip/init.h"
 #include "lwip/tcp.h"
 #include "lwip/netif.h"
 #include "lwip/etharp.h"
 #include "lwip/pbuf.h"
+#include "lwip/timeouts.h"
 #include "netif/ethernet.h"
+#include "wire.h"
 
-#define MAXQ 512
-#define FRAME 1536
 #define PORT 5001
 
-struct queue { uint32_t head, count; uint16_t len[MAXQ]; uint8_t data[MAXQ][FRAME]; };
 static struct netif nif[2];
-static struct queue q[2];
-static uint64_t dropped;
+static uint32_t now_ms = 1000, rng = 0x9e3779b9u;
+
+u32_t sys_now(void) { return now_ms; }
+uint32_t bench_lwip_rand(void) { rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5; return rng; }
 
 static err_t link_out(struct netif *n, struct pbuf *p)
 {
     int side = n == &nif[0] ? 0 : 1;
-    struct queue *to = &q[1 - side];
-    if (to->count == MAXQ || p->tot_len > FRAME) { dropped++; return ERR_OK; }
-    uint32_t slot = (to->head + to->count++) % MAXQ;
-    to->len[slot] = (uint16_t)pbuf_copy_partial(p, to->data[slot], p->tot_len, 0);
+    if (p->tot_len <= WIRE_FRAME) pbuf_copy_partial(p, wire_slot(side), p->tot_len, 0);
+    wire_commit(side, p->tot_len);
     return ERR_OK;
 }
 
@@ -50,20 +51,32 @@ static err_t nif_init(struct netif *n)
     return ERR_OK;
 }
 
+/* Delivers every queued frame; returns how many. */
 static int deliver(void)
 {
-    int moved = 0;
+    int n = 0;
     for (int s = 0; s < 2; s++) {
-        while (q[s].count) {
-            uint32_t slot = q[s].head;
-            struct pbuf *p = pbuf_alloc(PBUF_RAW, q[s].len[slot], PBUF_POOL);
-            if (p) { pbuf_take(p, q[s].data[slot], q[s].len[slot]); if (nif[s].input(p, &nif[s]) != ERR_OK) pbuf_free(p); }
-            q[s].head = (slot + 1) % MAXQ;
-            q[s].count--;
-            moved++;
+        const uint8_t *f;
+        uint32_t len;
+        while ((f = wire_peek(s, &len)) != NULL) {
+            struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+            if (p) pbuf_take(p, f, (u16_t)len);
+            wire_pop(s);
+            if (p && nif[s].input(p, &nif[s]) != ERR_OK) pbuf_free(p);
+            if (!p) { fprintf(stderr, "lwip pair: PBUF_POOL empty\n"); exit(1); }
+            n++;
         }
     }
-    return moved;
+    return n;
+}
+
+static void pump_until_idle(void) { while (deliver()) {} }
+
+/* Nothing moved: let virtual time pass (lwIP's timers: delayed ACKs, retransmissions). */
+static void tick(void)
+{
+    now_ms += 1;
+    sys_check_timeouts();
 }
 
 /* ---- the connection pair ---- */
@@ -71,12 +84,19 @@ static int deliver(void)
 static struct tcp_pcb *listener, *client, *server;
 static uint64_t got_b, got_a;
 static int connected;
+static uint8_t app_rx[65535];             /* where the receiving application copies its bytes */
 
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
     (void)err;
     uint64_t *counter = arg;
-    if (!p) { tcp_close(pcb); if (pcb == server) server = NULL; else client = NULL; return ERR_OK; }
+    if (!p) {
+        tcp_arg(pcb, NULL); tcp_recv(pcb, NULL);
+        tcp_close(pcb);
+        if (pcb == server) server = NULL; else if (pcb == client) client = NULL;
+        return ERR_OK;
+    }
+    pbuf_copy_partial(p, app_rx, p->tot_len, 0);
     *counter += p->tot_len;
     tcp_recved(pcb, p->tot_len);
     pbuf_free(p);
@@ -99,44 +119,29 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
     return ERR_OK;
 }
 
-/* Nothing to do until lwIP's own timers (tcpip thread, real time) act: sleep rather than spin, so
- * waiting costs no instructions. */
-static void idle(void) { usleep(50); }
-
-static void wait_until(int *flag_or_null, struct tcp_pcb **pcb_or_null)
-{
-    for (long i = 0; i < 10000000; i++) {
-        LOCK_TCPIP_CORE();
-        int moved = deliver();
-        int done = (flag_or_null && *flag_or_null) || (pcb_or_null && *pcb_or_null);
-        UNLOCK_TCPIP_CORE();
-        if (done) return;
-        if (!moved) idle();
-    }
-    fprintf(stderr, "lwip pair: timed out\n");
-    exit(1);
-}
-
 static void open_pair(void)
 {
     connected = 0;
     server = NULL;
-    LOCK_TCPIP_CORE();
     client = tcp_new();
+    tcp_bind_netif(client, &nif[0]);
     tcp_arg(client, &got_a);
     tcp_recv(client, on_recv);
     ip_addr_t b;
     IP_ADDR4(&b, 192, 0, 2, 2);
     tcp_connect(client, &b, PORT, on_connected);
-    UNLOCK_TCPIP_CORE();
-    wait_until(&connected, NULL);
-    wait_until(NULL, &server);
+    for (int i = 0; i < 100000; i++) {
+        pump_until_idle();
+        if (connected && server) return;
+        tick();
+    }
+    fprintf(stderr, "lwip pair: connect failed\n");
+    exit(1);
 }
 
 static void setup(void)
 {
-    tcpip_init(NULL, NULL);
-    LOCK_TCPIP_CORE();
+    lwip_init();
     for (int s = 0; s < 2; s++) {
         ip4_addr_t ip, mask, gw;
         IP4_ADDR(&ip, 192, 0, 2, s + 1); IP4_ADDR(&mask, 255, 255, 255, 0); IP4_ADDR(&gw, 0, 0, 0, 0);
@@ -145,12 +150,13 @@ static void setup(void)
     }
     netif_set_default(&nif[0]);
     listener = tcp_new();
+    tcp_bind_netif(listener, &nif[1]);
     ip_addr_t b;
     IP_ADDR4(&b, 192, 0, 2, 2);
     tcp_bind(listener, &b, PORT);
     listener = tcp_listen_with_backlog(listener, 64);
     tcp_accept(listener, on_accept);
-    UNLOCK_TCPIP_CORE();
+    pump_until_idle();                  /* the gratuitous ARPs */
 }
 
 static double seconds(struct timespec t0)
@@ -165,44 +171,46 @@ static void bulk(uint64_t total)
     static uint8_t chunk[16384];
     for (size_t i = 0; i < sizeof chunk; i++) chunk[i] = (uint8_t)(i * 31);
     open_pair();
+    uint32_t v0 = now_ms;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     uint64_t sent = 0;
-    for (long spins = 0; got_b < total && spins < 100000000; spins++) {
-        uint64_t before = sent + got_b;
-        LOCK_TCPIP_CORE();
+    while (got_b < total) {
+        int moved = 0;
         while (sent < total && tcp_sndbuf(client) > 0) {
             uint32_t n = tcp_sndbuf(client);
             if (n > sizeof chunk) n = sizeof chunk;
             if (n > total - sent) n = (uint32_t)(total - sent);
             if (tcp_write(client, chunk, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK) break;
             sent += n;
+            moved = 1;
         }
         tcp_output(client);
-        int moved = deliver();
-        UNLOCK_TCPIP_CORE();
-        if (!moved && sent + got_b == before) idle();
+        uint64_t before = got_b;
+        if (deliver()) moved = 1;
+        if (got_b != before) moved = 1;
+        if (!moved) tick();
     }
-    printf("{\"mode\":\"bulk\",\"bytes\":%llu,\"seconds\":%.6f,\"dropped\":%llu}\n",
-           (unsigned long long)got_b, seconds(t0), (unsigned long long)dropped);
+    double secs = seconds(t0);
+    printf("{\"mode\":\"bulk\",\"bytes\":%llu,\"seconds\":%.6f,\"virtual_ms\":%u", (unsigned long long)got_b, secs, now_ms - v0);
+    wire_print(stdout);
+    printf("}\n");
+    wire_require(wire_check_bulk(got_b));
 }
 
 static void send_one(struct tcp_pcb *pcb, const void *data, u16_t len)
 {
-    LOCK_TCPIP_CORE();
     tcp_write(pcb, data, len, TCP_WRITE_FLAG_COPY);
     tcp_output(pcb);
-    UNLOCK_TCPIP_CORE();
 }
 
 static void wait_bytes(uint64_t *counter, uint64_t target)
 {
-    for (long i = 0; i < 100000000 && *counter < target; i++) {
-        LOCK_TCPIP_CORE();
-        int moved = deliver();
-        UNLOCK_TCPIP_CORE();
-        if (!moved && *counter < target) idle();
+    for (int i = 0; i < 100000 && *counter < target; i++) {
+        pump_until_idle();
+        if (*counter < target) tick();
     }
+    if (*counter < target) { fprintf(stderr, "lwip pair: bytes lost\n"); exit(1); }
 }
 
 static void conn(int n)
@@ -215,23 +223,25 @@ static void conn(int n)
         uint64_t b0 = got_b, a0 = got_a;
         send_one(client, &x, 1); wait_bytes(&got_b, b0 + 1);
         send_one(server, &x, 1); wait_bytes(&got_a, a0 + 1);
-        LOCK_TCPIP_CORE();
-        tcp_arg(client, NULL); tcp_recv(client, NULL); tcp_close(client); client = NULL;
-        deliver();
-        if (server) { tcp_arg(server, NULL); tcp_recv(server, NULL); tcp_close(server); server = NULL; }
-        deliver(); deliver();
-        UNLOCK_TCPIP_CORE();
+        struct tcp_pcb *c = client;
+        tcp_arg(c, NULL); tcp_recv(c, NULL); client = NULL;
+        tcp_close(c);
+        pump_until_idle();
+        if (server) { struct tcp_pcb *s = server; tcp_arg(s, NULL); tcp_recv(s, NULL); server = NULL; tcp_close(s); }
+        pump_until_idle();
     }
-    printf("{\"mode\":\"conn\",\"cycles\":%d,\"seconds\":%.6f}\n", n, seconds(t0));
+    printf("{\"mode\":\"conn\",\"cycles\":%d,\"seconds\":%.6f", n, seconds(t0));
+    wire_print(stdout);
+    printf("}\n");
+    wire_require(wire_check_conn((uint32_t)n));
 }
 
 static void rr(int n, int nodelay)
 {
     open_pair();
-    LOCK_TCPIP_CORE();
     if (nodelay) { tcp_nagle_disable(client); tcp_nagle_disable(server); }
-    UNLOCK_TCPIP_CORE();
     static uint8_t msg[64];
+    uint32_t v0 = now_ms;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < n; i++) {
@@ -239,17 +249,20 @@ static void rr(int n, int nodelay)
         send_one(client, msg, sizeof msg); wait_bytes(&got_b, b0 + sizeof msg);
         send_one(server, msg, sizeof msg); wait_bytes(&got_a, a0 + sizeof msg);
     }
-    printf("{\"mode\":\"rr\",\"rounds\":%d,\"nodelay\":%d,\"seconds\":%.6f}\n", n, nodelay, seconds(t0));
+    printf("{\"mode\":\"rr\",\"rounds\":%d,\"nodelay\":%d,\"seconds\":%.6f,\"virtual_ms\":%u", n, nodelay, seconds(t0), now_ms - v0);
+    wire_print(stdout);
+    printf("}\n");
+    wire_require(wire_check_rr((uint32_t)n, sizeof msg));
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) { fprintf(stderr, "usage: pair bulk MIB | conn N | rr N NODELAY\n"); return 64; }
+    if (argc < 3) { fprintf(stderr, "usage: pair bulk MIB [LOSS_PPM SEED] | conn N | rr N NODELAY\n"); return 64; }
+    wire_init(argc > 4 && !strcmp(argv[1], "bulk") ? (uint32_t)atol(argv[3]) : 0, argc > 4 ? (uint32_t)atol(argv[4]) : 1);
     setup();
     if (!strcmp(argv[1], "bulk")) bulk((uint64_t)atoll(argv[2]) << 20);
     else if (!strcmp(argv[1], "conn")) conn(atoi(argv[2]));
     else if (!strcmp(argv[1], "rr")) rr(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 0);
     else return 64;
-    fflush(stdout);
-    _exit(0);                      /* the tcpip thread never returns */
+    return 0;
 }

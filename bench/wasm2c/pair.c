@@ -2,11 +2,15 @@
  * joined by an in-memory Ethernet (frames copied from one's netif_output to the other's rx_buffer),
  * on a virtual millisecond clock that advances only when both sides are idle.
  *
- *   pair bulk MIB            A sends MIB MiB to B; prints {"bytes":..,"seconds":..}
- *   pair conn N              N cycles of connect, 1 byte each way, close (both sides)
- *   pair rr N NODELAY        N request/response rounds of 64 bytes on one connection
+ *   pair bulk MIB [LOSS_PPM SEED]   A sends MIB MiB to B (LOSS_PPM: TCP segments lost per million
+ *                                   on the wire, seeded); prints {"bytes":..,"seconds":..,"wire":..}
+ *   pair conn N                     N cycles of connect, 1 byte each way, close (both sides)
+ *   pair rr N NODELAY               N request/response rounds of 64 bytes on one connection
  *
- * Linked with Debian's wasm2c runtime (wasm-rt-impl.c: mmap-backed memories, one per instance). */
+ * The wire is bench/common/wire.c, shared with bench/lwip/pair.c; every run fails (exit 3) when
+ * the frames on it do not carry what was delivered. Linked with Debian's wasm2c runtime
+ * (wasm-rt-impl.c: one memory per instance; guard pages, or explicit bounds checks when built with
+ * WASM_RT_MEMCHECK_SIGNAL_HANDLER=0 as on the boards). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +18,8 @@
 #include "wasm-rt.h"
 #include "stack.h"
 #include "stack_abi.h"
+#include "wire.h"
 
-#define MAXQ 512
-#define FRAME 1536
 #define IP_A 0xC0000201u
 #define IP_B 0xC0000202u
 #define PORT 5001u
@@ -26,24 +29,18 @@
 #define EAGAIN_ (-11)
 
 struct Z_env_instance_t { int side; };
-struct queue { uint32_t head, count; uint16_t len[MAXQ]; uint8_t data[MAXQ][FRAME]; };
 
 static Z_stack_instance_t st[2];
 static struct Z_env_instance_t envs[2] = { { 0 }, { 1 } };
-static struct queue q[2];                 /* q[i]: frames waiting for side i */
 static uint32_t now_ms = 1000, rng = 0x9e3779b9u;
-static uint64_t dropped;
 
 u32 Z_envZ_now_ms(struct Z_env_instance_t *e) { (void)e; return now_ms; }
 u32 Z_envZ_random(struct Z_env_instance_t *e) { (void)e; rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5; return rng; }
 
 void Z_envZ_netif_output(struct Z_env_instance_t *e, u32 ptr, u32 len)
 {
-    struct queue *to = &q[1 - e->side];
-    if (to->count == MAXQ || len > FRAME) { dropped++; return; }
-    uint32_t slot = (to->head + to->count++) % MAXQ;
-    to->len[slot] = (uint16_t)len;
-    memcpy(to->data[slot], st[e->side].w2c_memory.data + ptr, len);
+    if (len <= WIRE_FRAME) memcpy(wire_slot(e->side), st[e->side].w2c_memory.data + ptr, len);
+    wire_commit(e->side, len);
 }
 
 static uint8_t *mem(int s, uint32_t off) { return st[s].w2c_memory.data + off; }
@@ -54,12 +51,12 @@ static int deliver(void)
     int n = 0;
     for (int s = 0; s < 2; s++) {
         uint32_t rx = Z_stackZ_rx_buffer(&st[s]);
-        while (q[s].count) {
-            uint32_t slot = q[s].head;
-            memcpy(mem(s, rx), q[s].data[slot], q[s].len[slot]);
-            q[s].head = (slot + 1) % MAXQ;
-            q[s].count--;
-            Z_stackZ_netif_input(&st[s], q[s].len[slot]);
+        const uint8_t *f;
+        uint32_t len;
+        while ((f = wire_peek(s, &len)) != NULL) {
+            memcpy(mem(s, rx), f, len);
+            wire_pop(s);
+            Z_stackZ_netif_input(&st[s], len);
             n++;
         }
     }
@@ -101,8 +98,10 @@ static void setup(void)
     for (int s = 0; s < 2; s++) {
         Z_stack_instantiate(&st[s], &envs[s]);
         Z_stackZ_stack_init(&st[s], 0x0200, (u32)(s + 1), s ? IP_B : IP_A, 0xFFFFFF00u, 0);
-        Z_stackZ_sysctl_set(&st[s], 24 /* tcp_rmem_default */, 65535);
-        Z_stackZ_sysctl_set(&st[s], 25 /* tcp_wmem_default */, 65535);
+        Z_stackZ_sysctl_set(&st[s], STACK_SYSCTL_tcp_rmem_default, 65535);
+        Z_stackZ_sysctl_set(&st[s], STACK_SYSCTL_tcp_wmem_default, 65535);
+        /* lwIP's side runs without timestamps (LWIP_TCP_TIMESTAMPS 0): the same 1460-byte segments */
+        Z_stackZ_sysctl_set(&st[s], STACK_SYSCTL_tcp_timestamps, 0);
     }
     listener = (int32_t)Z_stackZ_tcp_socket(&st[1]);
     Z_stackZ_tcp_bind(&st[1], (u32)listener, 0, PORT);
@@ -137,6 +136,7 @@ static void bulk(uint64_t total)
     for (size_t i = 0; i < sizeof chunk; i++) chunk[i] = (uint8_t)(i * 31);
     int32_t a, b;
     open_pair(&a, &b);
+    uint32_t v0 = now_ms;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     uint64_t sent = 0, got = 0;
@@ -158,8 +158,12 @@ static void bulk(uint64_t total)
         }
         if (!moved) tick();
     }
-    printf("{\"mode\":\"bulk\",\"bytes\":%llu,\"seconds\":%.6f,\"virtual_ms\":%u,\"dropped\":%llu}\n",
-           (unsigned long long)got, seconds(t0), now_ms, (unsigned long long)dropped);
+    double secs = seconds(t0);
+    printf("{\"mode\":\"bulk\",\"bytes\":%llu,\"seconds\":%.6f,\"virtual_ms\":%u",
+           (unsigned long long)got, secs, now_ms - v0);
+    wire_print(stdout);
+    printf("}\n");
+    wire_require(wire_check_bulk(got));
 }
 
 static void exchange_byte(int from, int32_t hf, int to, int32_t ht)
@@ -190,8 +194,11 @@ static void conn(int n)
         Z_stackZ_tcp_close(&st[1], (u32)b);
         pump_until_idle();
     }
-    printf("{\"mode\":\"conn\",\"cycles\":%d,\"seconds\":%.6f,\"passive_opens\":%u,\"segments\":%u}\n", n, seconds(t0),
-           Z_stackZ_stats_get(&st[1], STACK_STAT_tcp_passive_opens), Z_stackZ_stats_get(&st[1], STACK_STAT_tcp_in));
+    printf("{\"mode\":\"conn\",\"cycles\":%d,\"seconds\":%.6f,\"passive_opens\":%u", n, seconds(t0),
+           Z_stackZ_stats_get(&st[1], STACK_STAT_tcp_passive_opens));
+    wire_print(stdout);
+    printf("}\n");
+    wire_require(wire_check_conn((uint32_t)n));
 }
 
 static void rr(int n, int nodelay)
@@ -217,13 +224,17 @@ static void rr(int n, int nodelay)
             }
         }
     }
-    printf("{\"mode\":\"rr\",\"rounds\":%d,\"nodelay\":%d,\"seconds\":%.6f,\"virtual_ms\":%u}\n", n, nodelay,
+    printf("{\"mode\":\"rr\",\"rounds\":%d,\"nodelay\":%d,\"seconds\":%.6f,\"virtual_ms\":%u", n, nodelay,
            seconds(t0), now_ms - v0);
+    wire_print(stdout);
+    printf("}\n");
+    wire_require(wire_check_rr((uint32_t)n, sizeof msg));
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) { fprintf(stderr, "usage: pair bulk MIB | conn N | rr N NODELAY\n"); return 64; }
+    if (argc < 3) { fprintf(stderr, "usage: pair bulk MIB [LOSS_PPM SEED] | conn N | rr N NODELAY\n"); return 64; }
+    wire_init(argc > 4 && !strcmp(argv[1], "bulk") ? (uint32_t)atol(argv[3]) : 0, argc > 4 ? (uint32_t)atol(argv[4]) : 1);
     setup();
     if (!strcmp(argv[1], "bulk")) bulk((uint64_t)atoll(argv[2]) << 20);
     else if (!strcmp(argv[1], "conn")) conn(atoi(argv[2]));

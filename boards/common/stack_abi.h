@@ -215,7 +215,9 @@
 #define STACK_SYSCTL_tcp_orphan_retries 29
 #define STACK_SYSCTL_tcp_delayed_ack 30
 #define STACK_SYSCTL_udp_rmem_default 31
-#define STACK_SYSCTL_COUNT 32
+#define STACK_SYSCTL_tcp_recovery 32
+#define STACK_SYSCTL_tcp_early_retrans 33
+#define STACK_SYSCTL_COUNT 34
 #define STACK_SYSCTL_LIST(X) \
   X(tcp_fin_timeout, 0, 60, 1, 86400) \
   X(tcp_max_syn_backlog, 1, 16, 1, 65535) \
@@ -248,7 +250,9 @@
   X(arp_stale_time, 28, 60, 1, 86400) \
   X(tcp_orphan_retries, 29, 0, 0, 50) \
   X(tcp_delayed_ack, 30, 1, 0, 1) \
-  X(udp_rmem_default, 31, 4096, 256, 65535)
+  X(udp_rmem_default, 31, 4096, 256, 65535) \
+  X(tcp_recovery, 32, 1, 0, 7) \
+  X(tcp_early_retrans, 33, 3, 0, 4)
 
 /* ---- stat counter ids (stats_get) ---- */
 #define STACK_STAT_eth_in 0
@@ -327,7 +331,9 @@
 #define STACK_STAT_dns_cache_hits 73
 #define STACK_STAT_dns_timeouts 74
 #define STACK_STAT_dns_bad_reply 75
-#define STACK_STAT_COUNT 76
+#define STACK_STAT_tcp_loss_probes 76
+#define STACK_STAT_tcp_rack_reo_timeouts 77
+#define STACK_STAT_COUNT 78
 #define STACK_STAT_LIST(X) \
   X(eth_in, 0) \
   X(eth_drop, 1) \
@@ -404,7 +410,9 @@
   X(dns_queries, 72) \
   X(dns_cache_hits, 73) \
   X(dns_timeouts, 74) \
-  X(dns_bad_reply, 75)
+  X(dns_bad_reply, 75) \
+  X(tcp_loss_probes, 76) \
+  X(tcp_rack_reo_timeouts, 77)
 
 /* ---- record layouts: word index of each u32 field (docs/ABI.md) ---- */
 #define STACK_TCP_INFO_STATE 0
@@ -423,7 +431,8 @@
 #define STACK_TCP_INFO_RCV_WND 13
 #define STACK_TCP_INFO_OPTIONS 14
 #define STACK_TCP_INFO_SND_WSCALE_RCV_WSCALE 15
-#define STACK_TCP_INFO_WORDS 16
+#define STACK_TCP_INFO_CA_STATE 16
+#define STACK_TCP_INFO_WORDS 17
 
 #define STACK_NETSTAT_ROW_STATE 0
 #define STACK_NETSTAT_ROW_LOCAL_IP 1

@@ -3,6 +3,7 @@
  * i32, the part in parentheses is the parameter list. `netif_output` takes a raw offset ("ii",
  * not "*~") so that this file validates the range itself and a bad pointer never traps the
  * runtime. test/board-esp32.test.ts checks this table against the import section of stack.wasm. */
+#include <stddef.h> /* NULL: WAMR 2.x's wasm_export.h includes only stdint.h and stdbool.h */
 #include "wasm_export.h"
 #include "stack_natives.h"
 #include "board_imports.h"

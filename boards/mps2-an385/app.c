@@ -5,7 +5,7 @@
 #include <string.h>
 #include "app.h"
 #include "asnet.h"
-#include "clock.h"
+#include "board.h"
 
 #define ECHO_PORT 7u
 #define HTTP_PORT 80u
@@ -13,6 +13,11 @@
 #define MAX_CONNS 4u
 #define PENDING_CAP 2048u
 #define HTTP_REQUEST_CAP 512u
+/* The page names the board; riscv-virt builds this file with its own (boards/riscv-virt/Makefile). */
+#ifndef APP_BOARD_NAME
+#define APP_BOARD_NAME "mps2-an385"
+#define APP_BOARD_DETAIL "Cortex-M3, LAN9118"
+#endif
 
 enum conn_kind { CONN_FREE, CONN_ECHO, CONN_HTTP };
 
@@ -52,7 +57,7 @@ static struct conn *conn_alloc(int32_t h, enum conn_kind kind)
             memset(&conns[i], 0, sizeof conns[i]);
             conns[i].kind = kind;
             conns[i].handle = h;
-            conns[i].opened_ms = clock_now_ms();
+            conns[i].opened_ms = board_now_ms();
             return &conns[i];
         }
     }
@@ -72,7 +77,7 @@ static void accept_all(int32_t listener, enum conn_kind kind)
 
 static void conn_report_and_free(struct conn *c, const char *why)
 {
-    uint32_t ms = clock_now_ms() - c->opened_ms;
+    uint32_t ms = board_now_ms() - c->opened_ms;
     uint32_t kbps = ms ? (uint32_t)((uint64_t)(c->bytes_in + c->bytes_out) * 8u / ms) : 0;
     printf("conn: %s handle %ld %s: in %lu out %lu bytes, %lu ms, %lu kbit/s\n",
            c->kind == CONN_ECHO ? "echo" : "http", (long)c->handle, why,
@@ -104,11 +109,17 @@ static int flush_pending(struct conn *c)
 
 static void http_build_response(struct conn *c)
 {
-    char body[256];
+    char body[512], states[200];
+    size_t sl = 0;                                /* netstat: connections per state, the leak check */
+    states[0] = 0;
+    for (uint32_t st = 0; st <= STACK_TIME_WAIT; st++) {
+        int32_t n = asnet_netstat_count((int)st);
+        if (n > 0 && sl < sizeof states) sl += (size_t)snprintf(states + sl, sizeof states - sl, " %s=%ld", asnet_state_name(st), (long)n);
+    }
     int blen = snprintf(body, sizeof body,
-        "<html><body><h1>asnet on mps2-an385</h1><p>Cortex-M3, LAN9118, uptime %lu ms, "
-        "tcp in %ld out %ld</p></body></html>\n", (unsigned long)clock_now_ms(),
-        (long)asnet_stat(STACK_STAT_tcp_in), (long)asnet_stat(STACK_STAT_tcp_out));
+        "<html><body><h1>asnet on " APP_BOARD_NAME "</h1><p>" APP_BOARD_DETAIL ", uptime %lu ms, "
+        "tcp in %ld out %ld</p><p>netstat:%s</p></body></html>\n", (unsigned long)board_now_ms(),
+        (long)asnet_stat(STACK_STAT_tcp_in), (long)asnet_stat(STACK_STAT_tcp_out), states);
     int n = snprintf((char *)c->pending, PENDING_CAP,
         "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
         blen, body);

@@ -1,5 +1,5 @@
-/* boards/common's board.h and mac.h for mps2-an385: SysTick milliseconds, a xorshift generator
- * stirred with the SysTick count (QEMU's AN385 has no TRNG), the LAN9118 as the MAC. */
+/* boards/common's board.h and mac.h for mps2-an385: APB timer milliseconds, a xorshift generator
+ * stirred with the 25 MHz timer count (QEMU's AN385 has no TRNG), the LAN9118 as the MAC. */
 #include <stdio.h>
 #include "board.h"
 #include "mac.h"
@@ -7,16 +7,14 @@
 #include "lan9118.h"
 #include "semihost.h"
 
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-
 static uint32_t entropy = 0x2545f491u;
 
 uint32_t board_now_ms(void) { return clock_now_ms(); }
 
-/* xorshift32 (Marsaglia 2003) mixed with the SysTick count. */
+/* xorshift32 (Marsaglia 2003) mixed with the timer count. */
 uint32_t board_random(void)
 {
-    entropy ^= SYST_CVR + clock_now_ms();
+    entropy ^= clock_raw();
     entropy ^= entropy << 13;
     entropy ^= entropy >> 17;
     entropy ^= entropy << 5;

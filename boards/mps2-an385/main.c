@@ -3,7 +3,8 @@
 #include "clock.h"
 #include "uart.h"
 #include "lan9118.h"
-#include "selftest.h"
+#include "mac_selftest.h"
+#include "dhcp_boot.h"
 #include "asnet.h"
 #include "wasm_rt_static.h"
 #include "app.h"
@@ -14,6 +15,7 @@
 #define GATEWAY_IP 0x0A000202u
 #define NETMASK 0xFFFFFF00u
 #define STATS_EVERY_MS 5000u
+#define DHCP_WAIT_MS 10000u            /* RFC 5227 probing alone takes ~3 s after the ACK */
 static const uint8_t board_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x93, 0x85 };
 
 static int bring_up_ethernet(void)
@@ -36,38 +38,6 @@ static void print_driver_stats(void)
            (unsigned long)s->tx_busy, (unsigned long)startup_stack_used());
 }
 
-/* Addressing: DHCP first (slirp serves 10.0.2.15), the static address after DHCP_WAIT_MS without a
- * lease; the address in use is printed. */
-#define DHCP_WAIT_MS 10000u            /* RFC 5227 probing alone takes ~3 s after the ACK */
-static int32_t dhcp_handle = -1;
-static int dhcp_bound;
-
-static void print_address(uint32_t ip, const char *how)
-{
-    printf("address: %lu.%lu.%lu.%lu (%s)\n", (unsigned long)(ip >> 24), (unsigned long)((ip >> 16) & 255),
-           (unsigned long)((ip >> 8) & 255), (unsigned long)(ip & 255), how);
-}
-
-static void on_dhcp(int32_t h, uint32_t events, void *ctx)
-{
-    (void)ctx;
-    uint32_t info[10];
-    if (!(events & STACK_EV_CONNECTED) || asnet_dhcp_info(h, info) < 0) return;
-    dhcp_bound = 1;
-    print_address(info[1], "dhcp");
-}
-
-static void acquire_address(void)
-{
-    dhcp_handle = asnet_dhcp_start(on_dhcp, NULL);
-    uint32_t until = clock_now_ms() + DHCP_WAIT_MS;
-    while (dhcp_handle > 0 && !dhcp_bound && (int32_t)(clock_now_ms() - until) < 0) (void)asnet_poll();
-    if (dhcp_bound) return;
-    if (dhcp_handle > 0) asnet_dhcp_stop(dhcp_handle);
-    asnet_set_addr(OUR_IP, NETMASK, GATEWAY_IP);
-    print_address(OUR_IP, "static, no DHCP lease");
-}
-
 static void serve_forever(void) __attribute__((noreturn));
 static void serve_forever(void)
 {
@@ -88,7 +58,7 @@ int main(void)
     setvbuf(stdout, NULL, _IONBF, 0);
     printf("mps2-an385: boot\n");
     if (bring_up_ethernet() < 0) return 1;
-    if (selftest_arp(board_mac, OUR_IP, GATEWAY_IP) < 0) return 1;
+    if (mac_selftest_arp(board_mac, OUR_IP, GATEWAY_IP) < 0) return 1;
     print_driver_stats();
     printf("selftest: PASS\n");
     struct asnet_config cfg = { .ip = 0, .netmask = 0, .gateway = 0 };     /* DHCP first */
@@ -99,7 +69,7 @@ int main(void)
         return 1;
     }
     printf("stack: up, linear memory %lu KiB\n", (unsigned long)(WASM_RT_STATIC_PAGES * 64u));
-    acquire_address();
+    (void)dhcp_boot_acquire(OUR_IP, NETMASK, GATEWAY_IP, DHCP_WAIT_MS);    /* DHCP, else static */
     if (app_start() < 0) return 1;
     serve_forever();
 }

@@ -2,7 +2,6 @@
  * holds the initial SP, then the exception handlers; external IRQs follow at 16+n). */
 #include <stdint.h>
 #include <string.h>
-#include "clock.h"
 #include "semihost.h"
 #include "startup.h"
 
@@ -58,5 +57,4 @@ static void (*const vector_table[16 + 32])(void) = {
     [4] = fault_handler,  /* MemManage */
     [5] = fault_handler,  /* BusFault */
     [6] = fault_handler,  /* UsageFault */
-    [15] = clock_systick_handler,
 };

@@ -38,7 +38,7 @@ static void echo_pump(struct conn *c)
         }
         int32_t r = asnet_tcp_recv(c->h, c->stash, STASH);
         if (r == STACK_EAGAIN) return;
-        if (r == 0) { asnet_tcp_shutdown(c->h, STACK_SHUT_WR); return; }   /* half-close back */
+        if (r == 0) { conn_free(c); return; }      /* peer's FIN, all echoed: close sends ours and frees the handle */
         if (r < 0) { conn_free(c); return; }
         c->stash_len = (uint32_t)r;
     }
@@ -55,10 +55,17 @@ static void discard_pump(struct conn *c)
 }
 
 /* Chargen: the RFC 864 rotating 72-character lines, as fast as the send buffer takes them; a block
- * the buffer took only in part is continued from where it stopped, so the pattern never breaks. */
+ * the buffer took only in part is continued from where it stopped, so the pattern never breaks.
+ * What the user sends is read and thrown away; their FIN ends the service ("until the calling user
+ * terminates the connection"). */
 static void chargen_pump(struct conn *c)
 {
     uint8_t block[74 * 16];
+    for (;;) {
+        int32_t r = asnet_tcp_recv(c->h, block, sizeof block);
+        if (r == STACK_EAGAIN) break;
+        if (r <= 0) { conn_free(c); return; }
+    }
     for (int round = 0; round < 64; round++) {            /* 64 blocks outrun any SO_SNDBUF: a short send ends it */
         for (uint32_t l = 0; l < 16; l++) {
             for (uint32_t i = 0; i < 72; i++) block[l * 74 + i] = (uint8_t)(' ' + (c->chargen_pos + l + i) % 95);
@@ -79,14 +86,15 @@ static void chargen_pump(struct conn *c)
 static void http_pump(struct conn *c)
 {
     uint8_t buf[1024];
-    int32_t r = asnet_tcp_recv(c->h, buf, sizeof buf);
-    if (r == STACK_EAGAIN) return;
-    if (r <= 0) { conn_free(c); return; }
-    for (int32_t i = 0; i < r && c->matched < 4; i++) {
-        uint8_t want = (c->matched & 1) ? '\n' : '\r';
-        c->matched = buf[i] == want ? c->matched + 1 : (buf[i] == '\r' ? 1 : 0);
+    while (c->matched < 4) {                               /* until EAGAIN: a FIN may already be queued */
+        int32_t r = asnet_tcp_recv(c->h, buf, sizeof buf);
+        if (r == STACK_EAGAIN) return;
+        if (r <= 0) { conn_free(c); return; }              /* the peer closed before its request ended */
+        for (int32_t i = 0; i < r && c->matched < 4; i++) {
+            uint8_t want = (c->matched & 1) ? '\n' : '\r';
+            c->matched = buf[i] == want ? c->matched + 1 : (buf[i] == '\r' ? 1 : 0);
+        }
     }
-    if (c->matched < 4) return;
     char head[160];
     int n = snprintf(head, sizeof head, "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: %zu\r\n"
                      "Connection: close\r\n\r\n", sizeof page - 1);
@@ -101,6 +109,9 @@ static void conn_event(int32_t h, uint32_t events, void *ctx)
     (void)h;
     if (c->kind == FREE) return;
     if (events & STACK_EV_ERROR) { conn_free(c); return; }
+    /* The connection ended (LAST_ACK done, or TIME_WAIT): nothing more can be sent, so release the
+     * handle now; the stack keeps unread bytes readable, but no service needs them after this. */
+    if (events & STACK_EV_CLOSED) { conn_free(c); return; }
     if (c->kind == ECHO) echo_pump(c);
     else if (c->kind == DISCARD) discard_pump(c);
     else if (c->kind == CHARGEN) chargen_pump(c);

@@ -4,8 +4,8 @@
 // the host drains ev_poll() and calls app_event(handle, events) for each event.
 export * from "../../assembly/index";
 import {
-  EAGAIN, EV_ACCEPT, EV_ERROR, EV_READABLE, EV_WRITABLE, IO_BUFFER_SIZE, ioBuffer, tcpAccept, tcpClose, tcpListenOn,
-  tcpRecv, tcpSend, tcpShutdown,
+  EAGAIN, EV_ACCEPT, EV_CLOSED, EV_ERROR, EV_READABLE, EV_WRITABLE, IO_BUFFER_SIZE, ioBuffer, tcpAccept, tcpClose, tcpListenOn,
+  tcpRecv, tcpSend,
 } from "../../assembly/app/net";
 
 const MAX_CONN: i32 = 8;
@@ -32,7 +32,9 @@ export function app_event(h: i32, events: i32): i32 {
   if (h == echoListener || h == httpListener) { if (events & EV_ACCEPT) acceptAll(h); return 0; }
   const i = slotOf(h);
   if (i < 0) return 0;
-  if (events & EV_ERROR) { drop(i); return 0; }
+  // An error, or the connection ended (LAST_ACK done, TIME_WAIT): nothing more can be sent, so the
+  // handle goes back now (without this every session the peer closed first kept its slot).
+  if (events & (EV_ERROR | EV_CLOSED)) { drop(i); return 0; }
   if (events & (EV_READABLE | EV_WRITABLE)) {
     if (load<u8>(kinds + <usize>i) == 7) echo(i, h);
     else http(i, h);
@@ -83,7 +85,7 @@ function echo(i: i32, h: i32): void {
     }
     const r = tcpRecv(h, <u32>io, min(STASH, IO_BUFFER_SIZE));
     if (r == EAGAIN) return;
-    if (r <= 0) { if (r == 0) tcpShutdown(h, 1); else drop(i); return; }   // peer FIN: half-close back
+    if (r <= 0) { drop(i); return; }                // peer FIN, all echoed: close sends ours, frees the handle
     memory.copy(st, io, <usize>r);
     store<i32>(sl, r);
   }
@@ -92,13 +94,15 @@ function echo(i: i32, h: i32): void {
 // HTTP/1.0 (RFC 1945): wait for the end of the request head, answer one page, close.
 function http(i: i32, h: i32): void {
   const io = ioBuffer();
-  const r = tcpRecv(h, <u32>io, 1024);
-  if (r == EAGAIN) return;
-  if (r <= 0) { drop(i); return; }
   const sl = stashLen + <usize>(i * 4);
-  const matched = scanHead(io, r, load<i32>(sl));   // the head may arrive in pieces
-  store<i32>(sl, matched);
-  if (matched < 4) return;
+  let matched = load<i32>(sl);
+  while (matched < 4) {                             // until EAGAIN: a FIN may already be queued
+    const r = tcpRecv(h, <u32>io, 1024);
+    if (r == EAGAIN) return;
+    if (r <= 0) { drop(i); return; }                // the peer closed before its request ended
+    matched = scanHead(io, r, matched);             // the head may arrive in pieces
+    store<i32>(sl, matched);
+  }
   const n = String.UTF8.encodeUnsafe(changetype<usize>(PAGE), PAGE.length, io, false);
   tcpSend(h, <u32>io, <i32>n);
   drop(i);                                          // graceful close: FIN after the page

@@ -7,6 +7,7 @@ import type { StatName } from '../../host/abi.ts';
 import { ACK, SYN, tcpFrame, type TcpFrame } from '../helpers/frames.ts';
 import { readTcp, type TcpView } from './packet.ts';
 import { IP_A, IP_B, LISTEN_PORT, MAC_A, MAC_B } from './target.ts';
+import { pinnedBuild } from '../helpers/build.ts';
 
 export const PEER_ISS = 0x10000000;
 
@@ -32,7 +33,7 @@ export class Peer {
   readonly out: TcpView[] = [];
 
   constructor(sysctls: Record<string, number> = {}) {
-    this.b = new Stack({ name: 'B', mac: '02:00:00:00:00:02', ip: IP_B, build: 'debug' });
+    this.b = new Stack({ name: 'B', mac: '02:00:00:00:00:02', ip: IP_B, build: pinnedBuild() });
     for (const [k, v] of Object.entries(sysctls)) this.b.setSysctl(k as never, v);
     this.listener = this.b.socket();
     this.b.bind(this.listener, 0, LISTEN_PORT);

@@ -7,6 +7,7 @@ import { Sim } from '../../host/sim.ts';
 import type { Stack } from '../../host/stack.ts';
 import type { Wire } from '../../host/wire.ts';
 import { readTcp } from './packet.ts';
+import { pinnedBuild } from '../helpers/build.ts';
 
 export const MAC_A = [2, 0, 0, 0, 0, 1], MAC_B = [2, 0, 0, 0, 0, 2];
 export const IP_A = '192.0.2.1', IP_B = '192.0.2.2';
@@ -87,8 +88,8 @@ export function reviveTarget(t: Target): boolean {
 /** Builds the pair and opens both connections (virtual time only). */
 export function makeTarget(seed: number): Target {
   const sim = new Sim({ seed });
-  const a = sim.addStack({ name: 'A', mac: '02:00:00:00:00:01', ip: IP_A, build: 'debug' });
-  const b = sim.addStack({ name: 'B', mac: '02:00:00:00:00:02', ip: IP_B, build: 'debug' });
+  const a = sim.addStack({ name: 'A', mac: '02:00:00:00:00:01', ip: IP_A, build: pinnedBuild() });
+  const b = sim.addStack({ name: 'B', mac: '02:00:00:00:00:02', ip: IP_B, build: pinnedBuild() });
   for (const [k, v] of Object.entries(FUZZ_SYSCTLS)) { a.setSysctl(k as never, v); b.setSysctl(k as never, v); }
   const wire = sim.connect([a, b], { seed: seed + 1 });
   const seen = { a: { nextSeq: 0, ack: 0, win: 0 }, b: { nextSeq: 0, ack: 0, win: 0 } };

@@ -19,6 +19,8 @@ export type TcpFrame = {
   srcMac: ArrayLike<number>; dstMac: ArrayLike<number>;
   srcIp: string; dstIp: string; sport: number; dport: number;
   seq: number; ack?: number; flags: number; win?: number; options?: number[]; payload?: Uint8Array; ttl?: number;
+  /** Urgent pointer (RFC 9293 §3.1), 0 unless given. */
+  urg?: number;
 };
 
 export function tcpFrame(f: TcpFrame): Uint8Array {
@@ -35,7 +37,7 @@ export function tcpFrame(f: TcpFrame): Uint8Array {
   const t = 34;
   d.setUint16(t, f.sport); d.setUint16(t + 2, f.dport);
   d.setUint32(t + 4, f.seq >>> 0); d.setUint32(t + 8, (f.ack ?? 0) >>> 0);
-  b[t + 12] = (hl / 4) << 4; b[t + 13] = f.flags; d.setUint16(t + 14, f.win ?? 65535);
+  b[t + 12] = (hl / 4) << 4; b[t + 13] = f.flags; d.setUint16(t + 14, f.win ?? 65535); d.setUint16(t + 18, f.urg ?? 0);
   b.set(opts, t + 20); b.set(pl, t + hl);
   let acc = sum16(b, 26, 34) + 6 + hl + pl.length;
   acc = sum16(b, t, t + hl + pl.length, acc);

@@ -3,13 +3,14 @@
 // Linux kernel's TCP and prints one JSON line with what it measured.
 import net from 'node:net';
 import { createHash } from 'node:crypto';
+import { runSessions } from './sessions.mjs';
 
 const [mode, arg] = process.argv.slice(2);
 const HOST = '192.0.2.2';
 const bytes = Number(arg ?? 0);
 const started = Date.now();
 const done = (r) => { console.log(JSON.stringify({ mode, ms: Date.now() - started, ...r })); process.exit(r.ok ? 0 : 1); };
-setTimeout(() => done({ ok: false, error: 'timeout' }), 20_000).unref();
+setTimeout(() => done({ ok: false, error: 'timeout' }), mode.startsWith('sessions') ? 120_000 : 20_000).unref();
 
 function pattern(n) {
   const b = Buffer.alloc(n);
@@ -55,6 +56,11 @@ if (mode === 'echo') {
   s.on('data', (d) => got.push(d));
   s.on('end', () => setTimeout(() => { s.end(); done({ ok: /^HTTP\/1\.0 200 OK/.test(Buffer.concat(got).toString()) }); }, 300));
   s.on('error', (e) => done({ ok: false, error: e.code }));
+} else if (mode.startsWith('sessions-')) {
+  // sessions-SERVICE COUNT: COUNT sessions per close order of one service (test/helpers/sessions.mjs)
+  const service = mode.slice('sessions-'.length);
+  const port = { echo: 7, discard: 9, chargen: 19, http: 80 }[service];
+  runSessions(HOST, port, service, bytes).then(done, (e) => done({ ok: false, error: e.message }));
 } else {
   done({ ok: false, error: `unknown mode ${mode}` });
 }

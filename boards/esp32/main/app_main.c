@@ -1,5 +1,6 @@
 /* Firmware entry: one FreeRTOS task owns the wasm runtime and runs the main loop (frames in,
- * timers, services, console); the esp_eth RX task only fills the frame queue and wakes it. */
+ * timers, services, console); the driver's RX task (esp_eth or Wi-Fi) only fills the frame queue
+ * and wakes it. */
 #include <stdio.h>
 #include <string.h>
 #include "bootloader_random.h"
@@ -13,9 +14,9 @@
 #include "sdkconfig.h"
 #include "board_imports.h"
 #include "console_view.h"
-#include "eth_shim.h"
 #include "frame_queue.h"
 #include "ip_config.h"
+#include "link_shim.h"
 #include "services.h"
 #include "stack_abi.h"
 #include "stack_rt.h"
@@ -23,51 +24,13 @@
 #define RUNTIME_TASK_STACK 10240
 #define RUNTIME_TASK_PRIO 5
 
-#if CONFIG_ASNET_RUNTIME_WAMR_AOT
-extern const uint8_t module_start[] asm("_binary_stack_aot_start");
-extern const uint8_t module_end[] asm("_binary_stack_aot_end");
-#else
-extern const uint8_t module_start[] asm("_binary_stack_wasm_start");
-extern const uint8_t module_end[] asm("_binary_stack_wasm_end");
-#endif
+/* The module CMake embeds: build/stack.wasm (one page) or build/stack.server.wasm, or their .aot
+ * made by wamrc, copied to stack_module.bin in the build folder (main/CMakeLists.txt). */
+extern const uint8_t module_start[] asm("_binary_stack_module_bin_start");
+extern const uint8_t module_end[] asm("_binary_stack_module_bin_end");
 
 static const char *TAG = "asnet";
 static struct frame_queue rx_frames;
-
-uint32_t board_now_ms(void) { return (uint32_t)(esp_timer_get_time() / 1000); }
-uint32_t board_random(void) { return esp_random(); }
-void board_netif_output(const uint8_t *frame, uint32_t len) { eth_shim_output(frame, len); }
-
-static void log_line(const char *line) { ESP_LOGI(TAG, "%s", line); }
-
-static void log_heap(const char *when) {
-  ESP_LOGI(TAG, "heap %s: free %u, largest block %u", when,
-           (unsigned)heap_caps_get_free_size(MALLOC_CAP_8BIT),
-           (unsigned)heap_caps_get_largest_free_block(MALLOC_CAP_8BIT));
-}
-
-/* stack_init with the menuconfig addresses. The ISN and cookie secrets are drawn from esp_random
- * during this call, so the SAR-ADC entropy source is on for it (Wi-Fi/BT, the usual source, is
- * off): see ESP-IDF "Random Number Generation". */
-static int stack_configure(void) {
-  uint8_t mac[6];
-  uint32_t ip, mask, gw;
-  if (ip_config_parse(CONFIG_ASNET_IP_ADDR, &ip) || ip_config_parse(CONFIG_ASNET_NETMASK, &mask) ||
-      ip_config_parse(CONFIG_ASNET_GATEWAY, &gw)) {
-    ESP_LOGE(TAG, "bad static IP settings in menuconfig");
-    return -1;
-  }
-  eth_shim_mac(mac);
-  bootloader_random_enable();
-  static_ip = ip; static_mask = mask; static_gw = gw;
-  const uint32_t args[5] = {ip_config_mac_hi(mac), ip_config_mac_lo(mac), USE_DHCP ? 0 : ip,
-                            USE_DHCP ? 0 : mask, USE_DHCP ? 0 : gw};
-  int32_t rc = stack_rt_call(STACK_RT_stack_init, args, 5);
-  bootloader_random_disable();
-  ESP_LOGI(TAG, "stack_init %s mac %02x:%02x:%02x:%02x:%02x:%02x -> %d", CONFIG_ASNET_IP_ADDR,
-           mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], (int)rc);
-  return rc;
-}
 
 /* Addressing (issue 13): DHCP first when CONFIG_ASNET_DHCP; without a lease after
  * CONFIG_ASNET_DHCP_TIMEOUT_S the menuconfig address is used. The address in use is logged. */
@@ -79,6 +42,53 @@ static int stack_configure(void) {
 static int32_t dhcp_handle = -1;
 static uint32_t dhcp_deadline;
 static uint32_t static_ip, static_mask, static_gw;
+
+uint32_t board_now_ms(void) { return (uint32_t)(esp_timer_get_time() / 1000); }
+uint32_t board_random(void) { return esp_random(); }
+void board_netif_output(const uint8_t *frame, uint32_t len) { link_shim_output(frame, len); }
+
+static void log_line(const char *line) { ESP_LOGI(TAG, "%s", line); }
+
+/* Internal DRAM is what the application competes for (boards/esp32/README.md "Memory"); PSRAM, where
+ * enabled, is reported apart. */
+static void log_heap(const char *when) {
+  ESP_LOGI(TAG, "heap %s: internal free %u, largest block %u; psram free %u", when,
+           (unsigned)heap_caps_get_free_size(MALLOC_CAP_INTERNAL | MALLOC_CAP_8BIT),
+           (unsigned)heap_caps_get_largest_free_block(MALLOC_CAP_INTERNAL | MALLOC_CAP_8BIT),
+           (unsigned)heap_caps_get_free_size(MALLOC_CAP_SPIRAM));
+}
+
+/* stack_init with the menuconfig addresses. The ISN and cookie secrets are drawn from esp_random
+ * during this call. On Ethernet boards the RF (the usual entropy source) is off, so the SAR-ADC
+ * source is switched on for it; with Wi-Fi the RF is running, and the SAR-ADC source must not be
+ * enabled then (ESP-IDF "Random Number Generation"). */
+#if CONFIG_ASNET_MAC_WIFI_STA
+#define entropy_on() ((void)0)
+#define entropy_off() ((void)0)
+#else
+#define entropy_on() bootloader_random_enable()
+#define entropy_off() bootloader_random_disable()
+#endif
+static int stack_configure(void) {
+  uint8_t mac[6];
+  uint32_t ip, mask, gw;
+  if (ip_config_parse(CONFIG_ASNET_IP_ADDR, &ip) || ip_config_parse(CONFIG_ASNET_NETMASK, &mask) ||
+      ip_config_parse(CONFIG_ASNET_GATEWAY, &gw)) {
+    ESP_LOGE(TAG, "bad static IP settings in menuconfig");
+    return -1;
+  }
+  link_shim_mac(mac);
+  entropy_on();
+  static_ip = ip; static_mask = mask; static_gw = gw;
+  const uint32_t args[5] = {ip_config_mac_hi(mac), ip_config_mac_lo(mac), USE_DHCP ? 0 : ip,
+                            USE_DHCP ? 0 : mask, USE_DHCP ? 0 : gw};
+  int32_t rc = stack_rt_call(STACK_RT_stack_init, args, 5);
+  entropy_off();
+  ESP_LOGI(TAG, "stack_init %s mac %02x:%02x:%02x:%02x:%02x:%02x -> %d", CONFIG_ASNET_IP_ADDR,
+           mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], (int)rc);
+  return rc;
+}
+
 
 static void log_address(uint32_t ip, const char *how) {
   ESP_LOGI(TAG, "address: %u.%u.%u.%u (%s)", (unsigned)(ip >> 24), (unsigned)((ip >> 16) & 255),
@@ -136,7 +146,7 @@ static void deliver_frames(uint32_t rx_buffer) {
 }
 
 static void follow_link(int *last) {
-  int up = eth_shim_link_up();
+  int up = link_shim_link_up();
   if (up == *last) return;
   *last = up;
   stack_rt_call1(STACK_RT_netif_set_link, (uint32_t)up);
@@ -173,7 +183,7 @@ static void runtime_task(void *arg) {
     vTaskDelete(NULL);
   }
   log_heap("after instantiate");
-  ESP_ERROR_CHECK(eth_shim_start(&rx_frames, xTaskGetCurrentTaskHandle()));
+  ESP_ERROR_CHECK(link_shim_start(&rx_frames, xTaskGetCurrentTaskHandle()));
   if (stack_configure() < 0 ||
       services_start(CONFIG_ASNET_ECHO_PORT, CONFIG_ASNET_HTTP_PORT) < 0) {
     ESP_LOGE(TAG, "stack set-up failed");

@@ -1,7 +1,15 @@
-/* esp_eth calls checked against ESP-IDF v5.1..v5.4 (components/esp_eth/include): the EMAC SMI pin
- * fields moved into `smi_gpio` in v5.3, and the W5500 gained `poll_period_ms` (interrupt-less
- * polling) by v5.3; both are selected with ESP_IDF_VERSION below. */
-#include "eth_shim.h"
+/* link_shim.h over esp_eth: the internal EMAC with a LAN87xx/IP101 PHY, or a W5500 in MAC-raw mode.
+ * Checked against ESP-IDF v5.1, v5.3, v5.5 and v6.0 headers by boards/esp32/check-idf.sh:
+ * - the EMAC SMI pin fields moved into `smi_gpio` in v5.3 (selected with ESP_IDF_VERSION below);
+ * - `clock_gpio` is the enum emac_rmii_clock_gpio_t on ESP32 up to v5.5 and a plain int from v6.0:
+ *   it is assigned an int, which C converts to either;
+ * - the W5500's `poll_period_ms` (interrupt-less polling) exists from v5.1.4 / v5.2.1 on;
+ * - v6.0 moved the LAN87xx, IP101 and W5500 drivers out of esp_eth into the registry components
+ *   espressif/lan87xx, espressif/ip101 and espressif/w5500 (main/idf_component.yml pulls them in
+ *   for idf >= 6.0); their headers are included here on 6.x. */
+#include "link_shim.h"
+#include "sdkconfig.h"
+#if CONFIG_ASNET_MAC_EMAC || CONFIG_ASNET_MAC_W5500
 #include <stdatomic.h>
 #include <string.h>
 #include <stdlib.h>
@@ -12,9 +20,23 @@
 #include "esp_idf_version.h"
 #include "esp_log.h"
 #include "esp_mac.h"
-#include "sdkconfig.h"
 #if CONFIG_ASNET_MAC_W5500
 #include "driver/spi_master.h"
+#endif
+#if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(6, 0, 0)
+#if CONFIG_ASNET_PHY_LAN87XX
+#include "esp_eth_phy_lan87xx.h"
+#elif CONFIG_ASNET_PHY_IP101
+#include "esp_eth_phy_ip101.h"
+#elif CONFIG_ASNET_MAC_W5500
+#include "esp_eth_mac_w5500.h"
+#include "esp_eth_phy_w5500.h"
+#endif
+#elif CONFIG_ASNET_MAC_W5500 && !CONFIG_ETH_SPI_ETHERNET_W5500
+#error "W5500 board: enable Component config > Ethernet > Support SPI to Ethernet Module > W5500"
+#endif
+#if CONFIG_ASNET_MAC_EMAC && !(CONFIG_ASNET_PHY_LAN87XX || CONFIG_ASNET_PHY_IP101)
+#error "EMAC board without a PHY chip: the board preset must select ASNET_PHY_LAN87XX or ASNET_PHY_IP101"
 #endif
 
 #define MIN_FRAME 60 /* IEEE 802.3 §3.2.8 minimum frame without the FCS */
@@ -46,6 +68,7 @@ static void on_eth_event(void *arg, esp_event_base_t base, int32_t id, void *dat
   xTaskNotifyGive(wake_task);
 }
 
+#if CONFIG_ASNET_MAC_EMAC
 static void phy_power_on(int gpio) {
   if (gpio < 0) return;
   gpio_reset_pin(gpio);
@@ -54,7 +77,6 @@ static void phy_power_on(int gpio) {
   vTaskDelay(pdMS_TO_TICKS(10)); /* oscillator / PHY supply settle time */
 }
 
-#if CONFIG_ASNET_MAC_EMAC
 static esp_err_t emac_install(esp_eth_mac_t **mac, esp_eth_phy_t **phy) {
   eth_mac_config_t mac_config = ETH_MAC_DEFAULT_CONFIG();
   eth_esp32_emac_config_t emac = ETH_ESP32_EMAC_DEFAULT_CONFIG();
@@ -70,7 +92,7 @@ static esp_err_t emac_install(esp_eth_mac_t **mac, esp_eth_phy_t **phy) {
 #else
   emac.clock_config.rmii.clock_mode = EMAC_CLK_OUT;    /* ESP32 APLL drives the PHY (GPIO16/17) */
 #endif
-  emac.clock_config.rmii.clock_gpio = (emac_rmii_clock_gpio_t)CONFIG_ASNET_RMII_CLK_GPIO;
+  emac.clock_config.rmii.clock_gpio = CONFIG_ASNET_RMII_CLK_GPIO;
   *mac = esp_eth_mac_new_esp32(&emac, &mac_config);
 
   eth_phy_config_t phy_config = ETH_PHY_DEFAULT_CONFIG();
@@ -78,7 +100,7 @@ static esp_err_t emac_install(esp_eth_mac_t **mac, esp_eth_phy_t **phy) {
   phy_config.reset_gpio_num = CONFIG_ASNET_PHY_RESET_GPIO;
 #if CONFIG_ASNET_PHY_IP101
   *phy = esp_eth_phy_new_ip101(&phy_config);
-#else
+#elif CONFIG_ASNET_PHY_LAN87XX
   *phy = esp_eth_phy_new_lan87xx(&phy_config);
 #endif
   return (*mac && *phy) ? ESP_OK : ESP_FAIL;
@@ -104,11 +126,12 @@ static esp_err_t w5500_install(esp_eth_mac_t **mac, esp_eth_phy_t **phy) {
   };
   eth_w5500_config_t w5500 = ETH_W5500_DEFAULT_CONFIG(CONFIG_ASNET_W5500_SPI_HOST, &dev);
   w5500.int_gpio_num = CONFIG_ASNET_W5500_INT_GPIO;
-#if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 3, 0)
+#if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 2, 1) || \
+    (ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 1, 4) && ESP_IDF_VERSION < ESP_IDF_VERSION_VAL(5, 2, 0))
   if (w5500.int_gpio_num < 0) w5500.poll_period_ms = 10;
 #else
   if (w5500.int_gpio_num < 0) {
-    ESP_LOGE(TAG, "W5500 without INT pin needs ESP-IDF >= 5.3");
+    ESP_LOGE(TAG, "W5500 without INT pin needs ESP-IDF >= 5.1.4 (5.2.x: >= 5.2.1)");
     return ESP_ERR_NOT_SUPPORTED;
   }
 #endif
@@ -138,7 +161,7 @@ static esp_err_t driver_install(void) {
   return esp_eth_ioctl(eth, ETH_CMD_S_MAC_ADDR, mac_addr);
 }
 
-esp_err_t eth_shim_start(struct frame_queue *rxq, TaskHandle_t runtime_task) {
+esp_err_t link_shim_start(struct frame_queue *rxq, TaskHandle_t runtime_task) {
   rx_queue = rxq;
   wake_task = runtime_task;
   ESP_RETURN_ON_ERROR(driver_install(), TAG, "install");
@@ -149,11 +172,11 @@ esp_err_t eth_shim_start(struct frame_queue *rxq, TaskHandle_t runtime_task) {
   return esp_eth_start(eth);
 }
 
-void eth_shim_mac(uint8_t mac[6]) { memcpy(mac, mac_addr, 6); }
+void link_shim_mac(uint8_t mac[6]) { memcpy(mac, mac_addr, 6); }
 
-int eth_shim_link_up(void) { return atomic_load(&link_up); }
+int link_shim_link_up(void) { return atomic_load(&link_up); }
 
-void eth_shim_output(const uint8_t *frame, uint32_t len) {
+void link_shim_output(const uint8_t *frame, uint32_t len) {
   uint8_t padded[MIN_FRAME];
   if (len < MIN_FRAME) {
     memcpy(padded, frame, len);
@@ -164,3 +187,4 @@ void eth_shim_output(const uint8_t *frame, uint32_t len) {
   /* esp_eth_transmit copies into DMA descriptors (EMAC) or the W5500 TX buffer before returning. */
   if (esp_eth_transmit(eth, (void *)frame, len) != ESP_OK) ESP_LOGD(TAG, "tx dropped");
 }
+#endif /* CONFIG_ASNET_MAC_EMAC || CONFIG_ASNET_MAC_W5500 */

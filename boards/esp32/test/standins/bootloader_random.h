@@ -1,0 +1,3 @@
+#pragma once
+void bootloader_random_enable(void);
+void bootloader_random_disable(void);

@@ -1,0 +1,95 @@
+// Issue 18 bug 1, the general proof: no call path from any export of the shipped modules
+// (build/stack.wasm, build/stack.checked.wasm, build/app.wasm) reaches the allocator; only the start
+// function may touch it. Read from the compiled binaries by scripts/wasm-callgraph.ts.
+//
+// The shipped modules carry no name section, and the optimizer inlines the stub runtime's
+// __alloc/__new into its callers, so "a call to __new" is not what to look for. Each target is
+// compiled again here with `--debug`, which adds only a "name" custom section: the test first
+// proves the twin minus its custom sections is byte-identical to the shipped file (so the proof is
+// about the shipped code), then looks in the twin for functions named like the runtime's allocator,
+// functions writing its bump pointer (~lib/rt/stub/offset) and functions executing memory.grow.
+// The last test compiles the release target with one allocation added on purpose (a temporary
+// StaticArray in tcp_state's path) and requires the check to find it, with its call chain.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import asc from 'assemblyscript/asc';
+import {
+  allocationPaths, allocatorSites, funcName, readWasm, stripCustomSections, type WasmModule,
+} from '../scripts/wasm-callgraph.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const TARGETS = [
+  { target: 'release', entry: 'assembly/index.ts', file: 'build/stack.wasm' },
+  { target: 'checked', entry: 'assembly/index.ts', file: 'build/stack.checked.wasm' },
+  { target: 'app', entry: 'examples/as-app/services.ts', file: 'build/app.wasm' },
+];
+
+/** Compiles one asconfig target with names, in memory; `patch` may rewrite a source file first. */
+async function compileWithNames(entry: string, target: string, patch?: (file: string, text: string) => string): Promise<Uint8Array> {
+  let wasm: Uint8Array | null = null;
+  const errors: string[] = [];
+  const r = await asc.main([entry, '--target', target, '--debug', '--outFile', 'out.wasm', '--textFile', 'out.wat'], {
+    readFile(name, baseDir) {
+      const path = join(ROOT, baseDir, name);
+      if (!existsSync(path)) return null;
+      const text = readFileSync(path, 'utf8');
+      return patch ? patch(join(baseDir, name).replace(/^\.\//, ''), text) : text;
+    },
+    writeFile(name, contents) { if (name.endsWith('.wasm')) wasm = contents as Uint8Array; },
+    listFiles() { return []; },
+    stdout: { write: () => true } as never,
+    stderr: { write: (s: string) => { errors.push(String(s)); return true; } } as never,
+  });
+  if (r.error) assert.fail(`asc ${target}: ${r.error.message}\n${errors.join('')}`);
+  assert.ok(wasm, `asc ${target} wrote no .wasm`);
+  return wasm;
+}
+
+function describe(m: WasmModule): string {
+  return allocationPaths(m).map((p) => `export ${p.export}: ${p.path.join(' -> ')} (${p.why})`).join('\n');
+}
+
+for (const t of TARGETS) {
+  test(`${t.file}: no call path from any export reaches the allocator (only the start function may)`, { timeout: 240_000 }, async () => {
+    const shipped = readFileSync(join(ROOT, t.file));
+    const named = await compileWithNames(t.entry, t.target);
+    assert.ok(Buffer.from(stripCustomSections(named)).equals(shipped),
+      `${t.file} differs from its --debug twin without custom sections: run 'npm run -s build' (stale build/?)`);
+    const m = readWasm(named);
+    assert.ok(m.hasNames, 'the twin has a name section');
+    assert.ok(m.start !== null, 'a start function');
+    // The names are there to be matched: every defined function is named. (Whether the runtime's
+    // allocator is still in the module depends on what the optimizer kept; the last test proves the
+    // check finds it when something allocates.)
+    const unnamed = m.functions.filter((f) => !f.imported && f.name === null).map((f) => f.index);
+    assert.deepEqual(unnamed, [], 'every defined function has a name');
+    const sites = allocatorSites(m).filter((s) => s.func !== m.start);
+    if (sites.length) console.log(`${t.file}: allocating functions, none reachable from an export: ${sites.map((s) => funcName(m, s.func)).join(', ')}`);
+    assert.ok(m.exports.filter((e) => e.kind === 'func').length >= 40, 'every export is a root');
+    assert.deepEqual(allocationPaths(m), [], `${t.file} allocates after init:\n${describe(m)}`);
+  });
+}
+
+test('the check fails on an allocation added on purpose in a TCP path (temporary StaticArray in tcp_state)', { timeout: 240_000 }, async () => {
+  const FILE = 'assembly/api/tcp_api.ts', ANCHOR = 'export function tcpState(h: i32): i32 {';
+  let patched = false;
+  const named = await compileWithNames('assembly/index.ts', 'release', (file, text) => {
+    if (file !== FILE) return text;
+    assert.ok(text.includes(ANCHOR), `${FILE} no longer has "${ANCHOR}": update this test`);
+    patched = true;
+    return text.replace(ANCHOR, `${ANCHOR}\n  const tmp = new StaticArray<u8>(4); tmp[0] = <u8>h; if (tmp[0] == 0xff) return -1;`);
+  });
+  assert.ok(patched, `${FILE} was compiled with the allocation`);
+  const m = readWasm(named);
+  const paths = allocationPaths(m);
+  const hit = paths.find((p) => p.export === 'tcp_state');
+  assert.ok(hit, `the added allocation is found from tcp_state; found:\n${describe(m)}`);
+  assert.match(hit.path.join(' -> '), /tcp_state/);
+  assert.match(hit.why, /bump pointer|__new|__alloc|memory\.grow/);
+  // The same module without names (as shipped): memory.grow alone still finds it.
+  const bare = readWasm(stripCustomSections(named));
+  assert.ok(allocationPaths(bare).some((p) => p.export === 'tcp_state' && p.why === 'executes memory.grow'),
+    'found without a name section too');
+});
