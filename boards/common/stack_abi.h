@@ -177,13 +177,13 @@
 #define STACK_MAX_UDP_PCBS (4)
 #define STACK_MAX_DNS_QUERIES (2)
 #define STACK_MAX_DNS_CACHE (4)
-#define STACK_IO_BUFFER_SIZE (4096)
+#define STACK_IO_BUFFER_SIZE (8192)
 #define STACK_MTU (1500)
 #define STACK_REASS_DATAGRAMS (2)
 #define STACK_REASS_PER_SOURCE (1)
 #define STACK_REASS_MAX_BYTES (4096)
 #define STACK_FRAME_MAX (1536)
-#define STACK_TCP_BUF_DEFAULT (5840)
+#define STACK_TCP_BUF_DEFAULT (8192)
 
 /* ---- sysctl ids (sysctl_get / sysctl_set); list entries: name, id, default, min, max ---- */
 #define STACK_SYSCTL_tcp_fin_timeout 0
@@ -250,8 +250,8 @@
   X(tcp_rto_max_ms, 21, 120000, 1000, 600000) \
   X(tcp_init_cwnd, 22, 10, 1, 64) \
   X(tcp_slow_start_after_idle, 23, 1, 0, 1) \
-  X(tcp_rmem_default, 24, 5840, 1024, 65535) \
-  X(tcp_wmem_default, 25, 5840, 1024, 65535) \
+  X(tcp_rmem_default, 24, 8192, 1024, 65535) \
+  X(tcp_wmem_default, 25, 8192, 1024, 65535) \
   X(ip_default_ttl, 26, 64, 1, 255) \
   X(icmp_echo_ignore_all, 27, 0, 0, 1) \
   X(arp_stale_time, 28, 60, 1, 86400) \

@@ -14,7 +14,7 @@
 
 #define WASM_PAGE 65536u
 #define MAX_FUNC_TYPES 48u
-#define MAX_TYPE_ARITY 16u   /* params + results of the widest function type (the stack's widest has 11 today) */
+#define MAX_TYPE_ARITY 24u   /* build/stack.wasm has a 13-parameter function type */
 
 uint8_t wasm_rt_static_memory[WASM_RT_STATIC_PAGES * WASM_PAGE + WASM_RT_STATIC_GUARD] __attribute__((aligned(16)));
 static int memory_in_use;

@@ -4,7 +4,7 @@
 // stack's invariants are checked after every line, and a segment the stack sends that the script
 // did not expect fails the run with the file and line.
 import { Clock } from '../../host/clock.ts';
-import { Stack } from '../../host/stack.ts';
+import { Stack, serverBuild, type Build } from '../../host/stack.ts';
 import { ERRORS, EVENTS, SOCKOPTS, STATE_NAMES, type SockoptName, type StatName, type SysctlName } from '../../host/abi.ts';
 import { tcpFrame } from '../helpers/frames.ts';
 
@@ -58,9 +58,9 @@ export class Runner {
    */
   readonly dialect: 'packetdrill' | 'compact';
 
-  constructor(private readonly file: string, dialect?: 'packetdrill' | 'compact') {
+  constructor(private readonly file: string, dialect?: 'packetdrill' | 'compact', build?: Build) {
     this.dialect = dialect ?? (/(^|\/)packetdrill\//.test(file) ? 'packetdrill' : 'compact');
-    this.stack = new Stack({ name: 'pd', mac: '02:00:00:00:00:02', ip: LOCAL_IP, clock: this.clock, seed: 7 });
+    this.stack = new Stack({ name: 'pd', mac: '02:00:00:00:00:02', ip: LOCAL_IP, clock: this.clock, seed: 7, build });
     this.arpWarmUp();
     this.statBase = { ...this.stack.stats() };
   }
@@ -705,7 +705,10 @@ function fmt(o: Out): string {
 
 /** Runs one script file's text; throws ScriptError with file:line on the first mismatch. */
 export function runScript(file: string, text: string, dialect?: 'packetdrill' | 'compact'): Runner {
-  const r = new Runner(file, dialect);
+  // A comment line `asnet-build: server` runs the script on the server-pool build (96 KiB of
+  // buffers, window scale 1) instead of the default one-page build.
+  const server = /^(?:#|\/\/)\s*asnet-build: server\b/m.test(text);
+  const r = new Runner(file, dialect, server ? serverBuild() : undefined);
   r.run(text);
   return r;
 }
