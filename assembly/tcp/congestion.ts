@@ -12,7 +12,7 @@ import { deadlineIn, nowMs } from "../core/time";
 import { count, Stat } from "../stats";
 import { F_IN_RECOVERY, F_PERSIST, F_SACK, F_TS, Pcb } from "./pcb";
 import { NIL, rangeHighest, rangeEnd, rangeNext, rangeStart } from "./ranges";
-import { armPersist, pipe, segmentPayloadMax } from "./output";
+import { armPersist, pipe, segmentPayloadMax, tcpOutput } from "./output";
 
 const INITIAL_RTO_MS: u32 = 1000;     // RFC 6298 §2.1
 const DUPTHRESH: u32 = 3;             // RFC 5681 §3.2
@@ -297,6 +297,9 @@ export function onRecoveryTimer(p: Pcb): bool {
       p.rtxNext = p.sndNxt - min(p.sndNxt - p.sndUna, segmentPayloadMax(p));
       p.rtxEnd = p.sndNxt;
     }
+    tcpOutput(p);
+    p.rtxNext = p.sndUna;             // the probe marks nothing lost: the holes are RACK's to find
+    p.rtxEnd = p.sndUna;
   }
   return true;
 }
