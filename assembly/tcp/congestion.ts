@@ -189,6 +189,14 @@ export function detectLoss(p: Pcb, delivered: u32): void {
   }
   if (seqGt(edge, p.sndUna)) markLost(p, edge);
   else if ((p.flags & F_SACK) != 0 || p.dupacks < DUPTHRESH) return;   // NewReno: the DupAck rule
+  // A lost retransmission (RFC 8985 §6.2, RACK's rule applied to the oldest hole): data sent after
+  // the hole's retransmission (above recover) was SACKed, the hole was not: it goes again, and
+  // recover moves up so that only data sent after this retransmission can repeat the verdict.
+  if ((p.flags & F_IN_RECOVERY) != 0 && p.sackHead != NIL && seqGt(p.rtxNext, p.sndUna) &&
+      seqGt(rangeHighest(<i32>p.sackHead, p.sndUna), p.recover)) {
+    p.rtxNext = p.sndUna;
+    p.recover = p.sndNxt;
+  }
   if ((p.flags & F_IN_RECOVERY) == 0) enterRecovery(p, mss, delivered != 0 ? delivered : mss);
 }
 

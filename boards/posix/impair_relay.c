@@ -45,6 +45,14 @@ static int open_tap_in(const char *ns, const char *name)
     return fd;
 }
 
+static void flush(const int *fd)
+{
+    uint8_t f[1536];
+    int n;
+    while ((n = impair_release(IMPAIR_OUT, now_ms(), f, sizeof f)) > 0) (void)!write(fd[1], f, (size_t)n);
+    while ((n = impair_release(IMPAIR_IN, now_ms(), f, sizeof f)) > 0) (void)!write(fd[0], f, (size_t)n);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 6) { fprintf(stderr, "usage: impair-relay NS_A TAP_A NS_B TAP_B SPEC\n"); return 64; }
@@ -59,11 +67,12 @@ int main(int argc, char **argv)
     while (!stop) {
         for (int side = 0; side < 2; side++) {
             ssize_t n;
-            while ((n = read(fd[side], f, sizeof f)) >= 14) impair_submit(side == 0 ? IMPAIR_OUT : IMPAIR_IN, f, (uint32_t)n, now_ms());
+            while ((n = read(fd[side], f, sizeof f)) >= 14) {
+                impair_submit(side == 0 ? IMPAIR_OUT : IMPAIR_IN, f, (uint32_t)n, now_ms());
+                flush(fd);                   /* frames due now leave at once: the queue only holds delayed ones */
+            }
         }
-        int n;
-        while ((n = impair_release(IMPAIR_OUT, now_ms(), f, sizeof f)) > 0) (void)!write(fd[1], f, (size_t)n);
-        while ((n = impair_release(IMPAIR_IN, now_ms(), f, sizeof f)) > 0) (void)!write(fd[0], f, (size_t)n);
+        flush(fd);
         int32_t wait = impair_next_ms(now_ms());
         struct pollfd p[2] = { { .fd = fd[0], .events = POLLIN }, { .fd = fd[1], .events = POLLIN } };
         (void)poll(p, 2, wait < 0 || wait > 50 ? 50 : wait);
