@@ -201,7 +201,7 @@ export function detectLoss(p: Pcb, delivered: u32): void {
 }
 
 // Extends the lost stretch to `edge`; what was retransmitted already (below rtxNext) stays sent.
-function markLost(p: Pcb, edge: u32): void {
+export function markLost(p: Pcb, edge: u32): void {
   if (!seqLt(p.rtxNext, p.rtxEnd)) p.rtxNext = seqMax(p.rtxNext, p.sndUna);
   edge = seqMin(edge, p.sndNxt);
   if (seqGt(edge, p.rtxEnd)) p.rtxEnd = edge;
