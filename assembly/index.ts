@@ -96,8 +96,7 @@ export function netif_input(len: i32): i32 {
 export function tcp_fasttmr(): i32 {
   if (!initialized) return EPERM;
   refreshNow();
-  tcpFastTimer();
-  return OK;
+  return <i32>tcpFastTimer();           // ms until the next retransmission deadline
 }
 
 export function tcp_slowtmr(): i32 {

@@ -12,7 +12,7 @@ import { deadlineIn, nowMs } from "../core/time";
 import { count, Stat } from "../stats";
 import { F_IN_RECOVERY, F_PERSIST, F_SACK, F_TS, Pcb } from "./pcb";
 import { NIL, rangeHighest, rangeEnd, rangeNext, rangeStart } from "./ranges";
-import { armPersist, pipe, segmentPayloadMax } from "./output";
+import { armPersist, pipe, segmentPayloadMax, tcpOutput } from "./output";
 
 const INITIAL_RTO_MS: u32 = 1000;     // RFC 6298 §2.1
 const DUPTHRESH: u32 = 3;             // RFC 5681 §3.2
@@ -189,11 +189,19 @@ export function detectLoss(p: Pcb, delivered: u32): void {
   }
   if (seqGt(edge, p.sndUna)) markLost(p, edge);
   else if ((p.flags & F_SACK) != 0 || p.dupacks < DUPTHRESH) return;   // NewReno: the DupAck rule
+  // A lost retransmission (RFC 8985 §6.2, RACK's rule applied to the oldest hole): data sent after
+  // the hole's retransmission (above recover) was SACKed, the hole was not: it goes again, and
+  // recover moves up so that only data sent after this retransmission can repeat the verdict.
+  if ((p.flags & F_IN_RECOVERY) != 0 && p.sackHead != NIL && seqGt(p.rtxNext, p.sndUna) &&
+      seqGt(rangeHighest(<i32>p.sackHead, p.sndUna), p.recover)) {
+    p.rtxNext = p.sndUna;
+    p.recover = p.sndNxt;
+  }
   if ((p.flags & F_IN_RECOVERY) == 0) enterRecovery(p, mss, delivered != 0 ? delivered : mss);
 }
 
 // Extends the lost stretch to `edge`; what was retransmitted already (below rtxNext) stays sent.
-function markLost(p: Pcb, edge: u32): void {
+export function markLost(p: Pcb, edge: u32): void {
   if (!seqLt(p.rtxNext, p.rtxEnd)) p.rtxNext = seqMax(p.rtxNext, p.sndUna);
   edge = seqMin(edge, p.sndNxt);
   if (seqGt(edge, p.rtxEnd)) p.rtxEnd = edge;
@@ -297,6 +305,9 @@ export function onRecoveryTimer(p: Pcb): bool {
       p.rtxNext = p.sndNxt - min(p.sndNxt - p.sndUna, segmentPayloadMax(p));
       p.rtxEnd = p.sndNxt;
     }
+    tcpOutput(p);
+    p.rtxNext = p.sndUna;             // the probe marks nothing lost: the holes are RACK's to find
+    p.rtxEnd = p.sndUna;
   }
   return true;
 }

@@ -326,8 +326,18 @@ function synchronizedInput(p: Pcb): void {
   if (!acceptable(p)) {
     count(Stat.window_drop);
     if (isRst) return;
-    if (segFlags & SYN) challengeAck(p);           // RFC 5961 §4.2: any SYN, whatever its seq
-    else rateLimitedAck(p);
+    if (segFlags & SYN) { challengeAck(p); return; }  // RFC 5961 §4.2: any SYN, whatever its seq
+    // RFC 9293 §3.10.7.4: with a zero receive window no segment is acceptable, "but special
+    // allowance should be made to accept valid ACKs": the peer's data segments carry the ACKs and
+    // SACKs our own recovery needs. The data is dropped; the ACK is processed.
+    if ((segFlags & ACK) != 0 && !seqGt(p.rcvAdv, p.rcvNxt)) {
+      segSeq = p.rcvNxt;               // as if at RCV.NXT: SND.WL1 must not run ahead of the data
+      segLen = 0;
+      segFlags &= ~FIN;
+      if (!processAck(p)) return;
+      tcpOutput(p);
+    }
+    rateLimitedAck(p);
     return;
   }
   if (isRst) {

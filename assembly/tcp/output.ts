@@ -8,7 +8,7 @@ import { transportChecksum } from "../core/checksum";
 import { seqGt, seqLt, seqMax, seqMin } from "../core/seq";
 import { deadlineIn, nowMs } from "../core/time";
 import { ipOutput, TX_L4 } from "../ip/ip4";
-import { F_FORCE_TX, prrSent, restartAfterIdle, schedulePto } from "./congestion";
+import { F_FORCE_TX, markLost, prrSent, restartAfterIdle, schedulePto } from "./congestion";
 import { ourIp } from "../link/netif";
 import { count, Stat } from "../stats";
 import { PROTO_TCP } from "../wire/ipv4";
@@ -299,8 +299,7 @@ function rescueHoles(p: Pcb): bool {
   if ((p.flags & F_IN_RECOVERY) == 0 || p.sackHead == NIL || pipe(p) >= p.cwnd) return false;
   const high = rangeHighest(<i32>p.sackHead, p.sndUna);
   if (!seqGt(high, p.rtxEnd)) return false;
-  if (!seqLt(p.rtxNext, p.rtxEnd)) p.rtxNext = seqMax(p.rtxNext, p.sndUna);
-  p.rtxEnd = high;
+  markLost(p, high);
   return true;
 }
 

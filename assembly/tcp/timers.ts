@@ -25,8 +25,9 @@ import { onRecoveryTimer, onRetransmitTimeout, zeroWindowInFlight } from "./cong
 import { abortConnection, closeFinished, connectionFailed, pcbDestroy } from "./close";
 import { synQueueTimer } from "./listen";
 
-export function tcpFastTimer(): void {
-  pcbTimers(true);
+// The 250 ms tick; returns ms until the next retransmission deadline (0x7fffffff: none).
+export function tcpFastTimer(): u32 {
+  return pcbTimers(true);
 }
 
 // Fires the retransmission deadlines that are due; returns ms until the next one (0x7fffffff: none).

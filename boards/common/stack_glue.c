@@ -162,13 +162,19 @@ static void receive_frames(void)
 }
 
 /* Runs a periodic tick when its deadline passed; after a long stall it resynchronises. */
-static void run_tick(uint32_t now, uint32_t *deadline, uint32_t period, enum stack_rt_export fn)
+static int32_t run_tick(uint32_t now, uint32_t *deadline, uint32_t period, enum stack_rt_export fn)
 {
-    if ((int32_t)(now - *deadline) < 0) return;
-    (void)stack_glue_call0(fn);
+    if ((int32_t)(now - *deadline) < 0) return -1;
+    int32_t r = stack_glue_call0(fn);
     *deadline += period;
     if ((int32_t)(now - *deadline) >= (int32_t)(CATCH_UP_TICKS * period)) *deadline = now + period;
+    return r;
 }
+
+/* tcp_fasttmr returns ms until the next retransmission deadline (docs/ABI.md): an RTO of 300 ms
+ * fires at 300 ms, not at the next-but-one 250 ms tick. */
+static uint32_t next_rtx;
+static int rtx_armed;
 
 static void check_link(void)
 {
@@ -190,10 +196,13 @@ int32_t stack_glue_step(void)
     receive_frames();
     uint32_t now = board_now_ms();
     uint32_t slow_before = next_slow;
-    run_tick(now, &next_fast, STACK_GLUE_FAST_MS, STACK_RT_tcp_fasttmr);
+    int32_t r = run_tick(now, &next_fast, STACK_GLUE_FAST_MS, STACK_RT_tcp_fasttmr);
+    if (r < 0 && rtx_armed && (int32_t)(now - next_rtx) >= 0) r = stack_glue_call0(STACK_RT_tcp_fasttmr);
+    if (r >= 0) { rtx_armed = r < 0x7fffffff; next_rtx = now + (uint32_t)r; }
     run_tick(now, &next_slow, STACK_GLUE_SLOW_MS, STACK_RT_tcp_slowtmr);
     if (next_slow != slow_before) check_link();
     flush_tx();
     int32_t a = until(now, next_fast), b = until(now, next_slow);
+    if (rtx_armed && until(now, next_rtx) < a) a = until(now, next_rtx);
     return a < b ? a : b;
 }

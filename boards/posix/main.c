@@ -7,7 +7,9 @@
  *
  * Addressing: DHCP by default; when no lease comes within --dhcp-timeout seconds (default 10) the
  * board falls back to --ip/--mask/--gw if given (and keeps asking otherwise). --static uses --ip at
- * once without DHCP. The address in use is printed ("address: ... (dhcp|static)"). */
+ * once without DHCP. The address in use is printed ("address: ... (dhcp|static)").
+ * --impair SPEC: seeded loss/delay/jitter/reorder/duplication/corruption of every frame both ways
+ * (impair.c), since this kernel has no sch_netem. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
@@ -18,6 +20,7 @@
 #include <time.h>
 #include "asnet.h"
 #include "board.h"
+#include "impair.h"
 #include "posix.h"
 #include "stack_glue.h"
 
@@ -160,7 +163,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: asnet-posix --tap NAME [--ip A [--mask M] [--gw G]] [--static] [--dhcp-timeout S] [--mac MAC]\n"
                     "                   [--service echo|discard|chargen|http]... [--dns IP] [--resolve NAME]\n"
-                    "                   [--wasm stack.wasm (RUNTIME=wamr builds)]\n");
+                    "                   [--wasm stack.wasm (RUNTIME=wamr builds)]\n"
+                    "                   [--impair loss=P,delay=MS,jitter=MS,reorder=P,dup=P,corrupt=P,seed=N]\n");
     exit(64);
 }
 
@@ -176,6 +180,7 @@ static void parse_args(int argc, char **argv, const char **tap, struct asnet_con
         else if (!strcmp(a, "--resolve")) resolve_name = v;
         else if (!strcmp(a, "--dhcp-timeout")) { char *end; dhcp_timeout_s = (uint32_t)strtoul(v, &end, 10); bad = *end != 0; }
         else if (!strcmp(a, "--wasm")) wasm_path = v;
+        else if (!strcmp(a, "--impair")) bad = impair_parse(v);
         else if (!strcmp(a, "--dns")) { uint32_t ip; bad = parse_ip(v, &ip); if (!bad) dns_server = ip; }
         else if (!strcmp(a, "--ip")) bad = parse_ip(v, &cfg->ip);
         else if (!strcmp(a, "--mask")) bad = parse_ip(v, &cfg->netmask);
@@ -268,6 +273,7 @@ int main(int argc, char **argv)
         board_wait(next < 50 ? next : 50);
     }
     print_netstat();
+    if (impair_config()->on) impair_print(stdout);
     printf("posix: stopped\n");
     return 0;
 }

@@ -8,6 +8,8 @@
 #include <sys/ioctl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include "board.h"
+#include "impair.h"
 #include "mac.h"
 #include "posix.h"
 
@@ -36,8 +38,21 @@ int mac_init(const uint8_t mac[6])
 
 int mac_link_up(void) { return tap_fd >= 0; }
 
+/* --impair: frames wait in impair.c's queues; the due ones go out (or in) here. */
+static void flush_impaired_out(void)
+{
+    uint8_t f[1536];
+    int n;
+    while ((n = impair_release(IMPAIR_OUT, board_now_ms(), f, sizeof f)) > 0) (void)!write(tap_fd, f, (size_t)n);
+}
+
 int mac_transmit(const uint8_t *frame, uint32_t len)
 {
+    if (impair_config()->on) {
+        impair_submit(IMPAIR_OUT, frame, len, board_now_ms());
+        flush_impaired_out();
+        return 0;
+    }
     ssize_t n = write(tap_fd, frame, len);
     if (n == (ssize_t)len) return 0;
     return (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) ? -1 : 0;   /* other errors: dropped */
@@ -45,6 +60,13 @@ int mac_transmit(const uint8_t *frame, uint32_t len)
 
 int mac_receive(uint8_t *buf, uint32_t cap)
 {
+    if (impair_config()->on) {
+        uint8_t f[1536];
+        ssize_t r;
+        while ((r = read(tap_fd, f, sizeof f)) >= 14) impair_submit(IMPAIR_IN, f, (uint32_t)r, board_now_ms());
+        flush_impaired_out();
+        return impair_release(IMPAIR_IN, board_now_ms(), buf, cap);
+    }
     ssize_t n = read(tap_fd, buf, cap);
     if (n < 0) return 0;
     if (n < 14) return -1;
@@ -54,5 +76,10 @@ int mac_receive(uint8_t *buf, uint32_t cap)
 void board_wait(int32_t ms)
 {
     struct pollfd p = { .fd = tap_fd, .events = POLLIN };
+    if (impair_config()->on) {
+        flush_impaired_out();
+        int32_t held = impair_next_ms(board_now_ms());
+        if (held >= 0 && held < ms) ms = held;
+    }
     (void)poll(&p, 1, ms < 0 ? 0 : ms);
 }

@@ -1,0 +1,106 @@
+// Issue 23: the posix board (wasm2c-compiled build/stack.wasm on a TAP) against the Linux kernel's
+// TCP through the board's seeded impairment (--impair; this kernel has no sch_netem), 16 MiB echoed
+// byte-exact (16 MiB each way at once), beside two Linux kernels talking through the same impairment
+// model and seed (boards/posix/impair-relay between two namespaces). Goal (issue 23): the board no
+// slower than 3x Linux-to-Linux (asserted with ASNET_IMPAIR_GOAL=1; not met yet). Every namespace,
+// board and relay is removed; every wait is bounded.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+const BOARD = join(ROOT, 'boards', 'posix');
+const BIN = join(BOARD, 'build', 'asnet-posix');
+const RELAY = join(BOARD, 'build', 'impair-relay');
+const PEER = join(ROOT, 'test', 'helpers', 'impair-peer.mjs');
+const BYTES = 16 * 1024 * 1024;
+const SPEC = process.env.ASNET_IMPAIR ?? 'loss=5,seed=23';
+const LIMIT_MS = 240_000;
+const NS_BOARD = `asnet-imp-${process.pid}`, NS_A = `asnet-impa-${process.pid}`, NS_B = `asnet-impb-${process.pid}`;
+const procs: ChildProcess[] = [];
+const namespaces: string[] = [];
+
+const sh = (cmd: string, args: string[], timeout = 20_000) =>
+  execFileSync(cmd, args, { encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'] });
+const inNs = (ns: string, cmd: string[], timeout?: number) => sh('ip', ['netns', 'exec', ns, ...cmd], timeout);
+
+function namespaceWithTap(ns: string, ip: string): void {
+  sh('ip', ['netns', 'add', ns]);
+  namespaces.push(ns);
+  inNs(ns, ['ip', 'link', 'set', 'lo', 'up']);
+  inNs(ns, ['ip', 'tuntap', 'add', 'dev', 'tap0', 'mode', 'tap']);
+  inNs(ns, ['ip', 'addr', 'add', `${ip}/24`, 'dev', 'tap0']);
+  inNs(ns, ['ip', 'link', 'set', 'tap0', 'up']);
+}
+
+function start(ns: string, argv: string[], ready: string): Promise<{ p: ChildProcess; log: () => string }> {
+  let out = '';
+  const p = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  procs.push(p);
+  p.stdout!.on('data', (d) => { out += d; });
+  p.stderr!.on('data', (d) => { out += d; });
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const poll = setInterval(() => {
+      if (out.includes(ready)) { clearInterval(poll); resolve({ p, log: () => out }); }
+      else if (p.exitCode !== null || Date.now() - t0 > 10_000) { clearInterval(poll); reject(new Error(`${argv[0]} did not start:\n${out}`)); }
+    }, 20);
+  });
+}
+
+/** Runs the echo client in ns against host (async, so the board's output keeps flowing). */
+function echo(ns: string, host: string): Promise<{ ok: boolean; ms: number; received: number; error?: string }> {
+  return new Promise((resolve) => {
+    let out = '';
+    const c = spawn('ip', ['netns', 'exec', ns, process.execPath, PEER, 'echo-client', host, String(BYTES), String(LIMIT_MS)],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    procs.push(c);
+    c.stdout!.on('data', (d) => { out += d; });
+    c.on('close', () => resolve(JSON.parse(out.trim().split('\n').at(-1) || '{"ok":false,"ms":0,"received":0}')));
+  });
+}
+
+async function stop(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise((r) => p.once('close', r));
+  p.kill('SIGTERM');
+  await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+  if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+}
+
+after(async () => {
+  for (const p of procs) await stop(p);
+  for (const ns of namespaces) spawnSync('ip', ['netns', 'del', ns]);
+});
+
+test(`impairment ${SPEC}: 16 MiB echoed byte-exact board<->Linux and Linux<->Linux, times side by side`, { timeout: 2 * LIMIT_MS + 60_000 }, async () => {
+  assert.ok(typeof process.getuid === 'function' && process.getuid() === 0,
+    'impair: must run as root (network namespaces, TAP devices). Fix: sudo node --import tsx --test test/impair.test.ts');
+  sh('make', ['-C', BOARD, '-s'], 180_000);
+
+  namespaceWithTap(NS_BOARD, '192.0.2.1');
+  const board = await start(NS_BOARD, [BIN, '--tap', 'tap0', '--static', '--ip', '192.0.2.2', '--mask', '255.255.255.0',
+    '--mac', '02:00:00:00:00:02', '--service', 'echo', '--impair', SPEC], 'posix: up');
+  const b = await echo(NS_BOARD, '192.0.2.2');
+  await stop(board.p);
+  const boardLog = board.log();
+
+  namespaceWithTap(NS_A, '192.0.2.1');
+  namespaceWithTap(NS_B, '192.0.2.2');
+  const relay = await start(NS_A, [RELAY, NS_A, 'tap0', NS_B, 'tap0', SPEC], 'relay: up');
+  await start(NS_B, [process.execPath, PEER, 'echo-server'], 'listening');
+  const l = await echo(NS_A, '192.0.2.2');
+  await stop(relay.p);
+
+  const ratio = b.ms / Math.max(l.ms, 1);
+  const counters = /impair: [^\n]*/.exec(boardLog)?.[0] ?? '';
+  console.log(`# impair ${SPEC}: board<->Linux ${b.ms} ms (${JSON.stringify(b)}; ${counters}), Linux<->Linux ${l.ms} ms ` +
+    `(${/impair: [^\n]*/.exec(relay.log())?.[0] ?? ''}), ratio ${ratio.toFixed(2)}x`);
+  assert.ok(b.ok, `board transfer failed: ${JSON.stringify(b)}\n${boardLog.slice(-2000)}`);
+  assert.ok(l.ok, `Linux<->Linux transfer failed: ${JSON.stringify(l)}`);
+  assert.ok(/impair: lost [1-9]/.test(boardLog), `the impairment dropped nothing: ${counters}`);
+  // The issue's goal (<= 3x) is not met yet (see /work/notes/i23.md): asserted with ASNET_IMPAIR_GOAL=1,
+  // reported as a figure otherwise, so that the correctness checks above stay in the suite.
+  if (process.env.ASNET_IMPAIR_GOAL === '1') assert.ok(ratio <= 3, `board ${b.ms} ms vs Linux<->Linux ${l.ms} ms: ${ratio.toFixed(2)}x (goal <= 3x)`);
+});
