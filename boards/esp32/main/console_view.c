@@ -1,5 +1,6 @@
 #include "console_view.h"
 #include <stdio.h>
+#include <string.h>
 #include "stack_abi.h"
 #include "stack_rt.h"
 
@@ -59,6 +60,32 @@ static void print_pools(uint32_t io, console_line_fn line) {
   }
 }
 
+#define STAT_NAME(n, v) [v] = #n,
+static const char *const stat_names[] = {STACK_STAT_LIST(STAT_NAME)};
+
+/* netstat -s: non-zero protocol counters, one line per protocol prefix ("stats tcp: in 12 ..."). */
+static void print_stats(console_line_fn line) {
+  char text[160];
+  size_t n = 0, glen = 0;
+  const char *group = "";
+  for (uint32_t id = 0; id < STACK_STAT_COUNT; id++) {
+    int32_t v = stack_rt_call1(STACK_RT_stats_get, id);
+    if (v <= 0) continue;
+    const char *name = stat_names[id];
+    const char *us = strchr(name, '_');
+    size_t plen = us ? (size_t)(us - name) : strlen(name);
+    if (plen != glen || strncmp(name, group, plen) != 0 || n > sizeof text - 40) {
+      if (n) line(text);
+      group = name;
+      glen = plen;
+      n = (size_t)snprintf(text, sizeof text, "stats %.*s:", (int)plen, name);
+    }
+    n += (size_t)snprintf(text + n, sizeof text - n, " %s %ld", us ? us + 1 : name, (long)v);
+    if (n >= sizeof text) n = sizeof text - 1;
+  }
+  if (n) line(text);
+}
+
 void console_print_netstat(console_line_fn line) {
   uint32_t io = (uint32_t)stack_rt_call0(STACK_RT_io_buffer);
   line("Proto Recv-Q Send-Q   Local Address          Foreign Address      State");
@@ -68,4 +95,5 @@ void console_print_netstat(console_line_fn line) {
     print_row(row, line);
   }
   print_pools(io, line);
+  print_stats(line);
 }
