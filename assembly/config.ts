@@ -43,7 +43,8 @@ export const MAX_DNS_QUERIES: i32 = 2;    // DNS queries in flight
 export const MAX_DNS_CACHE: i32 = 4;      // cached A records
 export const IO_BUFFER_SIZE: i32 = SERVER ? 16384 : 8192; // host <-> stack data staging area
 export const MTU: i32 = 1500;
-// IPv4 reassembly (ip/reass.ts) is a build option: `--use ASNET_IP_REASS=1` (stack.reass.wasm).
+// IPv4 reassembly (ip/reass.ts) is a build option: `--use ASNET_IP_REASS=1` (stack.reass.wasm, 2
+// pages: its 2 x 4 KiB datagram buffers, 8.4 KiB in all, do not fit beside the one-page pools).
 // @ts-ignore: isDefined is a compile-time builtin
 export const IP_REASS: bool = isDefined(ASNET_IP_REASS);
 export const REASS_DATAGRAMS: i32 = 2;     // datagrams being reassembled at once
