@@ -218,7 +218,9 @@ function pinAttack(wire: import('../host/wire.ts').Wire, sim: import('../host/si
 test('out-of-order pinning: a dozen connections cannot take the buffer pool; a 1 MiB transfer stays byte-exact', T, () => {
   let pool = { used: 0, size: 0 };
   const r = runPair({
-    seed: 261, bytes: 1 << 20, bidir: true,
+    // 1 ms one-way delay: the transfer takes a few hundred virtual ms, so the attack (at 5 ms) and
+    // the pool snapshot (at 20 ms) happen while it runs.
+    seed: 261, bytes: 1 << 20, bidir: true, impair: { delayMs: 1 },
     setup: ({ sim, wire, b }) => {
       pinAttack(wire, sim, b, 12, 6000);
       sim.clock.after(20, () => { const s = b.poolStats(POOL_BLOCKS) as { used: number; size: number }; pool = s; });
@@ -230,6 +232,7 @@ test('out-of-order pinning: a dozen connections cannot take the buffer pool; a 1
   console.log(`pinning attack: ${st.ooo_in} out-of-order segments, ${st.ooo_drop} dropped, ${st.ooo_pruned} pruned, ` +
     `blocks in use after the attack ${pool.used}/${pool.size}, ${r.virtualMs} virtual ms for 2 x 1 MiB`);
   assert.ok(st.ooo_in >= 12, 'the attack reached the connections');
+  assert.ok(pool.size > 0 && r.virtualMs > 20, 'the pool was sampled while the transfer ran');
   assert.ok(pool.used <= pool.size - Math.floor(pool.size / 4) + 2, `attack holds ${pool.used}/${pool.size} blocks`);
 });
 
