@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACK, FIN, Host, MSS_OPT, PEER_ISS, SYN } from './conformance/host.ts';
-import { POOL_TCP_PCBS, type PoolStats } from '../host/abi.ts';
+import { POOL_TCP_PCBS } from '../host/abi.ts';
+import type { PoolStats } from '../host/stack.ts';
 
 export function churn(host: Host, n: number): void {
   const s = host.stack;
