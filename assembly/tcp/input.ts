@@ -491,9 +491,9 @@ function receiveData(p: Pcb): void {
   }
   const off = (seq - p.rcvNxt) + q.len;
   if (seq != p.rcvNxt) {                    // tcp/ooo_pressure.ts rule 1: bounded out-of-order room
-    const room = oooRoom(p);
-    if (off - q.len >= room) { count(Stat.ooo_drop); p.flags |= F_ACK_NOW; return; }
-    if (off + len - q.len > room) { len = room - (off - q.len); segFlags &= ~FIN; }
+    // A segment that does not fit is dropped whole (a partial copy would leave a SACK edge inside
+    // a segment the sender will resend anyway).
+    if (off + len - q.len > oooRoom(p)) { count(Stat.ooo_drop); p.flags |= F_ACK_NOW; return; }
   }
   // Rule 2: in-order data that finds the pool dry takes back other connections' out-of-order data.
   if (!q.reserve(off + len) && !(seq == p.rcvNxt && oooReclaim(p) && q.reserve(off + len))) {

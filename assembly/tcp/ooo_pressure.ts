@@ -4,8 +4,9 @@
 // The receive stream keeps out-of-order bytes at their place in the window, so a segment far to
 // the right reserves every block up to it. Three rules keep that from starving everyone else:
 // 1. Out-of-order data may take new blocks only while the pool keeps OOO_RESERVE_BLOCKS free for
-//    in-order data and sending, and one connection may reserve at most OOO_MAX_BLOCKS beyond
-//    what is readable (the rest of the segment is dropped and counted: the peer resends it).
+//    in-order data and sending (a segment that would need more is dropped and counted: the peer
+//    resends it). No tighter per-connection cap: one below the receive window made a sender that
+//    kept refilling the far end of the window stall (seen with undici at 5 % loss).
 // 2. In-order data that finds the pool dry reclaims other connections' out-of-order data (as lwIP
 //    frees its ooseq queues when pbufs run out and Linux prunes the ofo queue); a receiver may
 //    renege on SACKed data (RFC 2018 §8), the sender keeps it until cumulatively acknowledged.
@@ -18,17 +19,13 @@ import { LIST_ACTIVE, NIL, Pcb, listHead, pcbAt, rcvq } from "./pcb";
 import { rangeClear } from "./ranges";
 
 export const OOO_RESERVE_BLOCKS: i32 = MAX_BLOCKS / 4;
-export const OOO_MAX_BLOCKS: i32 = MAX_BLOCKS / 8 > 2 ? MAX_BLOCKS / 8 : 2;
 
 // Bytes beyond the readable part that out-of-order data may cover in `p`'s stream now.
 export function oooRoom(p: Pcb): u32 {
   const q = rcvq(p);
   const held = q.capacity - q.len;                 // already reserved past the readable bytes
   const spare = blocks.size - blocks.used - OOO_RESERVE_BLOCKS;
-  let n = <i32>(held / <u32>BLOCK_SIZE) + (spare > 0 ? spare : 0);
-  if (n > OOO_MAX_BLOCKS) n = OOO_MAX_BLOCKS;
-  const room = <u32>n * <u32>BLOCK_SIZE;
-  return room > held ? room : held;
+  return held + <u32>(spare > 0 ? spare : 0) * <u32>BLOCK_SIZE;
 }
 
 // Drops the out-of-order data of every active connection but `keep`; true when blocks came back.
