@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { clientInNs } from './helpers/netns-client.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BOARD = join(ROOT, 'boards', 'posix');
@@ -55,20 +56,6 @@ test('AssemblyScript services in the module: echo 256 KiB byte-exact, HTTP page'
   assert.match(log, /tcp: pcb \d+ ESTABLISHED -> CLOSE_WAIT/, 'state changes printed by the board');
 });
 
-/** posix-client.mjs without blocking the event loop (the board's log keeps draining meanwhile). */
-function clientAsync(mode: string, n: number): Promise<{ ok: boolean; sessions: number; orders: string[]; ms: number; error?: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('ip', ['netns', 'exec', NS, process.execPath, CLIENT, mode, String(n)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout!.on('data', (d) => { out += d; });
-    p.stderr!.on('data', (d) => { out += d; });
-    const timer = setTimeout(() => p.kill('SIGKILL'), 150_000);
-    p.on('exit', () => {
-      clearTimeout(timer);
-      try { resolve(JSON.parse(out.trim().split('\n').at(-1)!)); } catch { reject(new Error(`client ${mode}: ${out}`)); }
-    });
-  });
-}
 
 async function netstat(): Promise<string> {
   const mark = log.length;
@@ -85,7 +72,7 @@ async function netstat(): Promise<string> {
 // first: 100 sessions per close order, then netstat shows nothing but listeners and TIME_WAIT.
 for (const service of ['echo', 'http']) {
   test(`AssemblyScript ${service} in the module: 100 sessions per close order, no handle left behind`, async () => {
-    const r = await clientAsync(`sessions-${service}`, 100);
+    const r = await clientInNs(NS, `sessions-${service}`, 100);
     assert.ok(r.ok, `${JSON.stringify(r)}\nboard log tail:\n${log.slice(-1500)}`);
     console.log(`posix app ${service}: ${r.sessions} sessions (${r.orders.join(', ')}) in ${r.ms} ms`);
     let line = await netstat();

@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { clientInNs } from './helpers/netns-client.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BOARD = join(ROOT, 'boards', 'posix');
@@ -125,20 +126,6 @@ test('HTTP: curl gets the page; the board closes first: FIN_WAIT_1, FIN_WAIT_2, 
   await expectSequence(mark, ['CLOSED', 'SYN_RCVD', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
 });
 
-/** Like client(), without blocking the event loop: the board's log keeps draining meanwhile. */
-function clientAsync(mode: string, n: number): Promise<{ ok: boolean; sessions: number; orders: string[]; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('ip', ['netns', 'exec', NS, process.execPath, CLIENT, mode, String(n)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout!.on('data', (d) => { out += d; });
-    p.stderr!.on('data', (d) => { out += d; });
-    const timer = setTimeout(() => p.kill('SIGKILL'), 150_000);
-    p.on('exit', () => {
-      clearTimeout(timer);
-      try { resolve(JSON.parse(out.trim().split('\n').at(-1)!)); } catch { reject(new Error(`client ${mode}: ${out}`)); }
-    });
-  });
-}
 
 /** The board's netstat line (SIGUSR1) as { STATE: count }, plus its trap count. */
 async function netstat(): Promise<{ states: Record<string, number>; traps: number; line: string }> {
@@ -164,7 +151,7 @@ async function expectNoLeak(what: string): Promise<void> {
 // sessions per close order go far past the board's 16 connection slots (a leak stops the service).
 for (const service of ['echo', 'discard', 'chargen', 'http']) {
   test(`${service}: 100 sessions per close order (peer FIN first, peer RST${service === 'http' ? ', board first' : ''}), no handle left behind`, async () => {
-    const r = await clientAsync(`sessions-${service}`, 100);
+    const r = await clientInNs(NS, `sessions-${service}`, 100);
     assert.ok(r.ok, `${JSON.stringify(r)}\nboard log tail:\n${log.slice(-2000)}`);
     console.log(`posix ${service}: ${r.sessions} sessions (${r.orders.join(', ')}) in ${r.ms} ms`);
     await expectNoLeak(service);
