@@ -51,7 +51,7 @@ export class MqttWasmClient extends EventEmitter {
   readonly x: Exports;
   private readonly routes = new Map<number, { fn: number; ctx: number }>();
   private readonly chunks: Buffer[] = [];
-  private readonly off: () => void;
+  private readonly unroute: () => void;
   private readonly timer: unknown;
   private cfgAt = 0;
   private pubAt = 0;
@@ -94,7 +94,7 @@ export class MqttWasmClient extends EventEmitter {
         this.emit(codes ? 'suback' : 'unsuback', { id, codes: codes ? [...mem().slice(codes, codes + n)] : [] }),
     };
     this.x = new WebAssembly.Instance(compiled, { env }).exports as unknown as Exports;
-    this.off = s.onEvent((e) => {
+    this.unroute = s.onEvent((e) => {
       const r = this.routes.get(e.handle);
       if (r) this.x.event(r.fn, e.handle, e.events, r.ctx);
     });
@@ -153,6 +153,6 @@ export class MqttWasmClient extends EventEmitter {
   /** Stops the tick timer and the event route (the connection is left as it is). */
   stop(): void {
     this.o.timers.clearInterval(this.timer);
-    this.off();
+    this.unroute();
   }
 }
