@@ -37,7 +37,9 @@
 #ifndef MQTT_SUB_MAX
 #define MQTT_SUB_MAX 256         /* largest SUBSCRIBE / UNSUBSCRIBE packet (built on the C stack) */
 #endif
+#ifndef MQTT_MAX_TOPIC
 #define MQTT_MAX_TOPIC 128       /* longest outgoing topic: MQTT_INFLIGHT re-sent heads always fit the ring */
+#endif
 
 struct mqtt_client;
 
