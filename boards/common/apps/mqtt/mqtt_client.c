@@ -329,10 +329,11 @@ static void read_pump(struct mqtt_client *c)
             int32_t r = asnet_tcp_recv(c->tcp, c->rx, sizeof c->rx);
             if (r == STACK_EAGAIN) return;
             if (r <= 0) { mqtt_close(c, MQTT_E_TCP); return; }      /* the server closed or reset */
+            if (c->ping_out) c->ping_sent = c->now;   /* bytes arrive: the link is alive, PINGRESP may queue behind them */
             c->rx_off = 0;
             c->rx_len = (uint32_t)r;
         }
-        if (tx_free(c) < 16) { flush(c); if (tx_free(c) < 16) return; }
+        if (tx_free(c) < 16) { flush(c); if (c->state == MQTT_IDLE || tx_free(c) < 16) return; }
         int32_t n = mqtt_parse(&c->parser, c->rx + c->rx_off, c->rx_len - c->rx_off, on_event, c);
         if (c->state == MQTT_IDLE) return;                             /* closed from a callback */
         if (n < 0) { mqtt_close(c, (int)n); return; }
@@ -439,8 +440,13 @@ void mqtt_tick(struct mqtt_client *c, uint32_t now_ms)
     uint32_t keep = c->cfg.connect.keepalive_s * 1000u;
     if (c->ping_out && now_ms - c->ping_sent >= c->cfg.ping_timeout_ms) { mqtt_close(c, MQTT_E_TIMEOUT); return; }
     if (keep && !c->ping_out && now_ms - c->last_tx >= keep) {
+        c->ping_out = 1;                  /* the timer runs even while a full ring holds the PINGREQ back */
+        c->ping_sent = now_ms;
+        c->ping_queued = 0;
+    }
+    if (c->ping_out && !c->ping_queued) {
         uint8_t b[2];
-        if (queue(c, b, mqtt_enc_empty(b, sizeof b, MQTT_PINGREQ)) == 0) { c->ping_out = 1; c->ping_sent = now_ms; }
+        c->ping_queued = queue(c, b, mqtt_enc_empty(b, sizeof b, MQTT_PINGREQ)) == 0;
     }
     flush(c);
     read_pump(c);

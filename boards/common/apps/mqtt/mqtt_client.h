@@ -10,7 +10,8 @@
  * - Incoming PUBLISH: the payload is streamed to on_message (any size); QoS 1 is acknowledged
  *   after its last byte, QoS 2 delivered once per packet id until its PUBREL (section 4.3.3).
  * - Every protocol violation from the server closes the connection (RST) and reports the
- *   mqtt_err through on_closed; so does a missing CONNACK or PINGRESP (the broken-link timeout). */
+ *   mqtt_err through on_closed; so does a missing CONNACK or PINGRESP (the broken-link timeout:
+ *   ping_timeout_ms after the PINGREQ fell due with nothing received since). */
 #ifndef MQTT_CLIENT_H
 #define MQTT_CLIENT_H
 #include <stdint.h>
@@ -81,8 +82,8 @@ struct mqtt_client {
     void *ctx;
     enum mqtt_state state;
     int32_t tcp;
-    uint32_t now, state_since, last_tx, ping_sent;   /* ms; ping_sent 0: none outstanding */
-    int ping_out;
+    uint32_t now, state_since, last_tx, ping_sent;   /* ms */
+    uint8_t ping_out, ping_queued;       /* PINGREQ due (timer running), and in the ring */
     uint16_t next_id;
     uint32_t next_seq;
     int close_err;
