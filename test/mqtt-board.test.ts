@@ -119,14 +119,18 @@ before(async () => {
   }
   sh('make', ['-C', BOARD_DIR, '-s', 'mqtt'], 180_000);
   dir = mkdtempSync(join(tmpdir(), 'asnet-mqtt-'));
-  writeFileSync(join(dir, 'mosquitto.conf'), 'listener 1883 192.0.2.1\nallow_anonymous true\npersistence false\nmax_packet_size 1000000\n');
+  // 1883: anonymous; 1885: user name and password required (mosquitto_passwd file).
+  sh('mosquitto_passwd', ['-c', '-b', join(dir, 'passwd'), 'board', 's3cret pass']);
+  writeFileSync(join(dir, 'mosquitto.conf'), `user root\nper_listener_settings true\npersistence false\nmax_packet_size 1000000\n` +
+    `listener 1883 192.0.2.1\nallow_anonymous true\n` +
+    `listener 1885 192.0.2.1\nallow_anonymous false\npassword_file ${join(dir, 'passwd')}\n`);
   sh('ip', ['netns', 'add', NS]);
   inNs(['ip', 'link', 'set', 'lo', 'up']);
   inNs(['ip', 'tuntap', 'add', 'dev', 'tap0', 'mode', 'tap']);
   inNs(['ip', 'addr', 'add', '192.0.2.1/24', 'dev', 'tap0']);
   inNs(['ip', 'link', 'set', 'tap0', 'up']);
   broker = new Proc(['/usr/sbin/mosquitto', '-c', join(dir, 'mosquitto.conf'), '-v']);
-  await broker.waitFor(/Opening ipv4 listen socket on port 1883/, 5_000, 0, 'mosquitto to listen');
+  await broker.waitFor(/Opening ipv4 listen socket on port 1885/, 5_000, 0, 'mosquitto to listen');
 });
 
 // A failed test leaves its board (holding tap0) and subscribers behind: stop them first.
@@ -192,6 +196,22 @@ test('QoS 0/1/2 both ways, subscribe and unsubscribe, 256 KiB each way byte-exac
   b.send('disconnect');
   await b.waitFor(/mqtt: closed OK/, 5_000);
   await finish(b);
+});
+
+test('credentials: the right user name and password connect; a wrong password or none is refused (CONNACK code)', { timeout: 60_000 }, async () => {
+  const good = board(['--id', 'b-auth', '--port', '1885', '--user', 'board', '--pass', 's3cret pass']);
+  await connected(good);
+  good.send('pub 1 0 auth/ok fine');
+  await good.waitFor(/mqtt: published id=\d+ qos=1 OK/, 10_000);
+  await finish(good);
+  for (const args of [['--user', 'board', '--pass', 'wrong'], ['--user', 'nobody'], []]) {
+    const bad = board(['--id', 'b-noauth', '--port', '1885', ...args]);
+    const m = await bad.waitFor(/mqtt: closed (\S+) rc=(\d+)/, 10_000, 0, 'the refusal');
+    // MQTT 3.1.1 §3.2.2.3: 4 = bad user name or password, 5 = not authorized (mosquitto 2.0 answers 5)
+    assert.ok(m[1] === 'E_REFUSED' && (m[2] === '4' || m[2] === '5'), `${args.join(' ')}: closed ${m[1]} rc=${m[2]}`);
+    assert.doesNotMatch(bad.log, /mqtt: connected/);
+    await finish(bad);
+  }
 });
 
 test('retained: the broker\'s retained message reaches a later subscription; the board\'s retained one a later subscriber', { timeout: 60_000 }, async () => {
@@ -294,7 +314,8 @@ test('a fake broker breaking the protocol: each violation closes with its own er
   const scenarios = [...VIOLATIONS.map(([s]) => s), 'drop-unacked', 'expect-dup', 'drop-unacked', 'expect-dup', 'ok'];
   const fake = new Proc([process.execPath, FAKE, '192.0.2.1', ...scenarios]);
   await fake.waitFor(/listening/, 5_000);
-  const b = board(['--id', 'b-fake', '--port', '1884', '--clean', '0', '--keepalive', '1', '--ping-timeout-ms', '1000', '--reconnect-ms', '100']);
+  const b = board(['--id', 'b-fake', '--port', '1884', '--clean', '0', '--keepalive', '1', '--ping-timeout-ms', '1000', '--reconnect-ms', '100',
+    '--user', 'u1', '--pass', 'p w', '--will-topic', 'will/fake', '--will-msg', 'bye', '--will-qos', '2', '--will-retain', '1']);
   let at = 0;
   for (const [scenario, err] of VIOLATIONS) {
     const m = await b.waitFor(/mqtt: closed (\S+ rc=\d+)/, 10_000, at, `the close after ${scenario}`);
@@ -320,5 +341,10 @@ test('a fake broker breaking the protocol: each violation closes with its own er
   for (const d of dups) assert.ok(d.ok && d.resent.dup === 1, `DUP re-send: ${JSON.stringify(d)}`);
   assert.deepEqual(dups.map((d) => d.resent.qos), [1, 2]);
   assert.deepEqual(recs.filter((r) => r.error), [], 'the board sent what each scenario expected');
+  // CONNECT field by field (§3.1): every connection carried the same, with nothing after the password.
+  for (const r of recs) {
+    assert.deepEqual(r.connect, { protocol: 'MQTT', level: 4, flags: 0xc0 | 0x20 | 0x10 | 0x04, keepalive: 1, cleanSession: 0,
+      clientId: 'b-fake', willTopic: 'will/fake', willMsg: 'bye', willQos: 2, willRetain: 1, username: 'u1', password: 'p w', trailing: 0 });
+  }
   assert.ok(recs.find((r) => r.scenario === 'no-pingresp')?.pingreqs >= 1, 'PINGREQ sent on the idle link');
 });

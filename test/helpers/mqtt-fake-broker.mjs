@@ -46,6 +46,21 @@ function reader(sock, onPacket) {
   });
 }
 
+/** MQTT 3.1.1 §3.1: protocol name and level, flags, keepalive, then the payload fields the flags announce. */
+function parseConnect(b) {
+  let at = 0;
+  const field = () => { const n = b.readUInt16BE(at); const v = b.subarray(at + 2, at + 2 + n); at += 2 + n; return v; };
+  const c = { protocol: field().toString(), level: b[at], flags: b[at + 1], keepalive: b.readUInt16BE(at + 2) };
+  at += 4;
+  c.cleanSession = (c.flags >> 1) & 1;
+  c.clientId = field().toString();
+  if (c.flags & 4) { c.willTopic = field().toString(); c.willMsg = field().toString(); c.willQos = (c.flags >> 3) & 3; c.willRetain = (c.flags >> 5) & 1; }
+  if (c.flags & 0x80) c.username = field().toString();
+  if (c.flags & 0x40) c.password = field().toString();
+  c.trailing = b.length - at;
+  return c;
+}
+
 function publishOf(p) {
   const tl = p.body.readUInt16BE(0), qos = (p.flags >> 1) & 3;
   const id = qos ? p.body.readUInt16BE(2 + tl) : 0;
@@ -62,7 +77,7 @@ const server = net.createServer((sock) => {
     if (!connected) {
       if (p.type !== 1) { rec.error = `first packet type ${p.type}`; sock.destroy(); return; }
       connected = true;
-      rec.connect = { cleanSession: (p.body[7] >> 1) & 1, keepalive: p.body.readUInt16BE(8) };
+      rec.connect = parseConnect(p.body);
       act(scenario, sock, rec);
       return;
     }
