@@ -4,7 +4,7 @@
 // 256 KiB each way byte-exact, unsubscribe; a dead link: the PINGRESP timeout closes the client,
 // aedes publishes its will, and the resumed session (clean session 0) re-sends its QoS 1/2
 // PUBLISHes with DUP once the link is back.
-import { test, before } from 'node:test';
+import { test, before, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -26,6 +26,10 @@ before(() => {
   execFileSync('make', ['-C', join(ROOT, 'boards', 'common', 'apps', 'mqtt'), '-s', 'wasm'], { stdio: 'pipe', timeout: 120_000 });
 });
 
+/** Worlds of the running test: shut down after it, so a failed assertion does not leave the loop running. */
+const worlds: { net: HostNet; stop: () => void }[] = [];
+afterEach(() => { for (const w of worlds.splice(0)) { w.stop(); w.net.shutdown(); } });
+
 async function world(seed: number, loss: number) {
   const sim = new Sim({ seed });
   const a = sim.addStack({ name: 'device', mac: '02:00:00:00:00:01', ip: '192.0.2.1' });
@@ -37,8 +41,13 @@ async function world(seed: number, loss: number) {
   const listener = net.createServer(b, (s) => broker.handle(s)).listen(1883);
   const peer = (id: string) => new mqtt.MqttClient(() => net.createConnection(1883, '192.0.2.2') as never,
     { clientId: id, protocolVersion: 4, reconnectPeriod: 0, keepalive: 30, timerVariant: net.timers.mqttTimer as never });
-  const device = (opts: Partial<ConstructorParameters<typeof MqttWasmClient>[0]> = {}) =>
-    new MqttWasmClient({ stack: a, timers: net.timers, now: () => sim.clock.now, broker: '192.0.2.2', clientId: 'dev', ...opts });
+  const devices: MqttWasmClient[] = [];
+  worlds.push({ net, stop: () => devices.forEach((d) => d.stop()) });
+  const device = (opts: Partial<ConstructorParameters<typeof MqttWasmClient>[0]> = {}) => {
+    const d = new MqttWasmClient({ stack: a, timers: net.timers, now: () => sim.clock.now, broker: '192.0.2.2', clientId: 'dev', ...opts });
+    devices.push(d);
+    return d;
+  };
   const sleep = (ms: number) => new Promise<void>((r) => net.timers.setTimeout(() => r(), ms));
   async function until(what: string, pred: () => boolean, ms = 60_000): Promise<void> {
     const end = sim.clock.now + ms;
