@@ -280,7 +280,7 @@ int main(int argc, char **argv)
     while (!stop_requested) {
         int32_t next = asnet_poll();
         const char *why;
-        if (asnet_trapped(&why)) printf("mqtt: stack trapped (%s)\n", why);
+        if (asnet_trapped(&why)) { printf("mqtt: stack trapped (%s)\n", why); mqtt_forget_connection(&mc); }
         mqtt_tick(&mc, board_now_ms());
         if (reconnect_at && mc.state == MQTT_IDLE && (int32_t)(board_now_ms() - reconnect_at) >= 0) {
             reconnect_at = 0;

@@ -68,6 +68,12 @@ static void mqtt_close(struct mqtt_client *c, int err)
     if (c->cb.on_closed) c->cb.on_closed(c->ctx, err);
 }
 
+void mqtt_forget_connection(struct mqtt_client *c)
+{
+    c->tcp = -1;                                   /* not ours any more: the restarted stack may reuse the number */
+    mqtt_close(c, MQTT_E_TCP);
+}
+
 /* ---- output: the ring and its payload marks ---- */
 
 static void ring_put(struct mqtt_client *c, const uint8_t *b, uint32_t n)

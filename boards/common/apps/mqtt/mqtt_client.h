@@ -120,6 +120,9 @@ int32_t mqtt_subscribe(struct mqtt_client *c, const char *const *filters, const 
 int32_t mqtt_unsubscribe(struct mqtt_client *c, const char *const *filters, unsigned n);
 /* Timers: keepalive PINGREQ, PINGRESP and CONNACK timeouts. Call at least every 100 ms. */
 void mqtt_tick(struct mqtt_client *c, uint32_t now_ms);
+/* The stack was restarted (asnet_trapped): the connection handle is gone, so it is not closed;
+ * the client goes idle with on_closed(MQTT_E_TCP), its session state kept for a resume. */
+void mqtt_forget_connection(struct mqtt_client *c);
 /* Publishes still outstanding (in the window). */
 unsigned mqtt_inflight(const struct mqtt_client *c);
 #endif

@@ -183,6 +183,11 @@ static void run_client(const uint8_t *d, size_t n)
             invariants();
             tcp_fn(7, STACK_EV_READABLE | STACK_EV_WRITABLE, tcp_ctx);
             if (client.state == MQTT_IDLE) break;
+            if ((d[1] & 0x41) == 0x41 && step == 3) {           /* the stack trapped and restarted */
+                tcp_open = 0;
+                mqtt_forget_connection(&client);
+                break;
+            }
             now += 700;
             mqtt_tick(&client, now);
             if (rx_pos == rx_len && (step > 2 || (d[0] & 64))) { mqtt_disconnect(&client); tcp_fn(7, STACK_EV_WRITABLE, tcp_ctx); }
