@@ -307,11 +307,11 @@ const VIOLATIONS: [string, string][] = [
   ['bad-length', 'E_REMAINING_LENGTH'], ['type-0', 'E_PACKET_TYPE'], ['type-15', 'E_PACKET_TYPE'], ['type-connect', 'E_PACKET_TYPE'],
   ['too-big', 'E_TOO_BIG'], ['big-topic', 'E_TOO_BIG'], ['wrong-id', 'E_PACKET_ID'], ['refused', 'E_REFUSED rc=5'],
   ['bad-flags', 'E_FLAGS'], ['qos3', 'E_QOS'], ['before-connack', 'E_PROTOCOL'], ['bad-utf8', 'E_TOPIC'],
-  ['connack-len', 'E_MALFORMED'], ['no-pingresp', 'E_TIMEOUT'],
+  ['connack-len', 'E_MALFORMED'], ['no-pingresp', 'E_TIMEOUT'], ['qos2-flood', 'E_QOS2_FULL'],
 ];
 
 test('a fake broker breaking the protocol: each violation closes with its own error, no crash; DUP re-send checked byte for byte', { timeout: 90_000 }, async () => {
-  const scenarios = [...VIOLATIONS.map(([s]) => s), 'drop-unacked', 'expect-dup', 'drop-unacked', 'expect-dup', 'ok'];
+  const scenarios = [...VIOLATIONS.map(([s]) => s), 'drop-unacked', 'expect-dup', 'drop-unacked', 'expect-dup', 'qos2-dup', 'ok'];
   const fake = new Proc([process.execPath, FAKE, '192.0.2.1', ...scenarios]);
   await fake.waitFor(/listening/, 5_000);
   const b = board(['--id', 'b-fake', '--port', '1884', '--clean', '0', '--keepalive', '1', '--ping-timeout-ms', '1000', '--reconnect-ms', '100',
@@ -330,6 +330,14 @@ test('a fake broker breaking the protocol: each violation closes with its own er
     const done = await b.waitFor(new RegExp(`mqtt: published id=\\d+ qos=${qos} OK`), 10_000, at, `the QoS ${qos} flow completed after the DUP`);
     at += done.index + done[0].length;
   }
+  // Incoming QoS 2 (§4.3.3): the DUP copy before PUBREL is not delivered again; after PUBCOMP the same
+  // id is a new message.
+  const endDup = await b.waitFor(/mqtt: closed E_TCP rc=0 inflight=0/, 10_000, at, 'the second expect-dup to end');
+  at += endDup.index + endDup[0].length;
+  const q2 = await b.waitFor(/mqtt: closed E_TCP rc=0 inflight=0/, 10_000, at, 'the qos2-dup scenario to end');
+  const q2log = b.log.slice(at, at + q2.index);
+  assert.deepEqual([...q2log.matchAll(/message topic=in\/q2 qos=2 retain=0 dup=0 len=\d+ fnv=\w+ text=(\w+)/g)].map((m) => m[1]), ['once', 'again'], q2log);
+  at += q2.index + q2[0].length;
   await connected(b, at);
   b.send('pub 1 0 ok/after still fine');
   await b.waitFor(/mqtt: published id=\d+ qos=1 OK/, 10_000, at);
@@ -340,6 +348,8 @@ test('a fake broker breaking the protocol: each violation closes with its own er
   assert.equal(dups.length, 2, fake.log);
   for (const d of dups) assert.ok(d.ok && d.resent.dup === 1, `DUP re-send: ${JSON.stringify(d)}`);
   assert.deepEqual(dups.map((d) => d.resent.qos), [1, 2]);
+  const q2rec = recs.find((r) => r.scenario === 'qos2-dup');
+  assert.deepEqual([q2rec?.pubrecs, q2rec?.pubcomps, q2rec?.ok], [3, 1, true], `incoming QoS 2: ${JSON.stringify(q2rec)}`);
   assert.deepEqual(recs.filter((r) => r.error), [], 'the board sent what each scenario expected');
   // CONNECT field by field (§3.1): every connection carried the same, with nothing after the password.
   for (const r of recs) {

@@ -16,6 +16,9 @@
 //   drop-unacked  CONNACK, takes the first PUBLISH without acknowledging it, closes (records it)
 //   expect-dup    CONNACK (session present), expects the PUBLISH of drop-unacked again with DUP = 1 and
 //                 the same id, acknowledges it (PUBACK or PUBREC/PUBREL/PUBCOMP), reports ok, closes
+//   qos2-dup      CONNACK, a QoS 2 PUBLISH (id 5) twice (the second with DUP), PUBREL once both PUBRECs
+//                 came, then after PUBCOMP the same id again as a new message; closes after its PUBREC
+//   qos2-flood    CONNACK, nine QoS 2 PUBLISHes never released (the client keeps eight ids)
 //   ok            CONNACK and PINGRESPs, acknowledges publishes (the board's sanity after the others)
 import net from 'node:net';
 
@@ -81,12 +84,26 @@ const server = net.createServer((sock) => {
       act(scenario, sock, rec);
       return;
     }
+    if (p.type === 5 && scenario === 'qos2-dup') return onPubrec(sock, rec, p.body.readUInt16BE(0));
+    if (p.type === 7 && scenario === 'qos2-dup') {
+      rec.pubcomps = (rec.pubcomps ?? 0) + 1;
+      sock.write(pkt(0x30 | 4, [...str('in/q2'), ...u16(5), ...Buffer.from('again')]));    // id 5 reused: a new message
+      return;
+    }
     if (p.type === 12 && scenario !== 'no-pingresp') sock.write(Buffer.from([0xd0, 0]));
     if (p.type === 12) rec.pingreqs = (rec.pingreqs ?? 0) + 1;
     if (p.type === 3) onPublish(scenario, sock, rec, publishOf(p));
     if (p.type === 6) { sock.write(pkt(0x70, u16(p.body.readUInt16BE(0)))); if (scenario === 'expect-dup') done(sock, rec); }
   });
 });
+
+/** qos2-dup: PUBREL after the PUBRECs of both copies; the last PUBREC (for "again") ends it. */
+function onPubrec(sock, rec, id) {
+  rec.pubrecs = (rec.pubrecs ?? 0) + 1;
+  if (id !== 5) { rec.error = `PUBREC for id ${id}`; sock.destroy(); return; }
+  if (rec.pubrecs === 2) sock.write(pkt(0x62, u16(5)));
+  if (rec.pubrecs === 3) done(sock, rec);
+}
 
 /** The re-sent flow completed: end this connection so the client moves on to the next scenario. */
 function done(sock, rec) { rec.ok = true; setTimeout(() => sock.end(), 100); }
@@ -125,6 +142,9 @@ function act(scenario, sock, rec) {
     case 'bad-utf8': return w(CONNACK(), pkt(0x30, [0, 2, 0xc0, 0x80, 9]));
     case 'connack-len': return w(Buffer.from([0x20, 3, 0, 0, 0]));
     case 'expect-dup': return w(CONNACK(1, 0));
+    case 'qos2-dup': return w(CONNACK(), pkt(0x34, [...str('in/q2'), ...u16(5), ...Buffer.from('once')]),
+      pkt(0x3c, [...str('in/q2'), ...u16(5), ...Buffer.from('once')]));
+    case 'qos2-flood': return w(CONNACK(), ...Array.from({ length: 9 }, (_, i) => pkt(0x34, [...str('f/q2'), ...u16(i + 1), 7])));
     default: return w(CONNACK());       // no-pingresp, drop-unacked, ok
   }
 }

@@ -217,8 +217,11 @@ static int on_connack(struct mqtt_client *c, const struct mqtt_ev *ev)
     if (c->cfg.connect.clean_session && ev->session_present) return MQTT_E_PROTOCOL;   /* 3.2.2.2 */
     c->state = MQTT_CONNECTED;
     c->state_since = c->now;
-    if (c->cfg.connect.clean_session) {                               /* 3.1.2.4: no state survives */
+    /* 3.2.2.2: session present 0 = the server holds no state for us, so it will never send the PUBREL
+     * of an incoming QoS 2 id we remember, and may reuse that id for a new message: forget them. */
+    if (!ev->session_present)
         for (unsigned i = 0; i < MQTT_QOS2_RX; i++) c->qos2_rx[i] = 0;
+    if (c->cfg.connect.clean_session) {                               /* 3.1.2.4: no state survives */
         for (unsigned i = 0; i < MQTT_INFLIGHT; i++)
             if (c->out[i].state != OUT_FREE) release_out(c, i, MQTT_E_SESSION_LOST);
     } else {

@@ -8,7 +8,10 @@
  *   resumed with clean_session = 0 re-sends every unacknowledged PUBLISH with DUP and every PUBREL
  *   (section 4.4) on the next CONNACK, in their original order and with their original ids.
  * - Incoming PUBLISH: the payload is streamed to on_message (any size); QoS 1 is acknowledged
- *   after its last byte, QoS 2 delivered once per packet id until its PUBREL (section 4.3.3).
+ *   after its last byte, QoS 2 delivered once per packet id until its PUBREL (section 4.3.3); those
+ *   ids are forgotten on a CONNACK without session present (the server kept no state). Outgoing
+ *   QoS 1/2 publishes are re-sent on any CONNACK of a clean_session = 0 connection (a server that
+ *   lost the session takes them as new: at least once, never lost).
  * - Every protocol violation from the server closes the connection (RST) and reports the
  *   mqtt_err through on_closed; so does a missing CONNACK or PINGRESP (the broken-link timeout:
  *   ping_timeout_ms after the PINGREQ fell due with nothing received since). */
