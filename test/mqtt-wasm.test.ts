@@ -129,6 +129,32 @@ for (const loss of [0, 0.05]) {
   });
 }
 
+test('C client (wasm) + aedes: the in-flight window holds 4 publishes; the fifth is refused with E_BUSY until an ack frees a slot', { timeout: 60_000 }, async () => {
+  const w = await world(2526, 0);
+  const d = w.device({ keepalive: 60 });
+  const r = record(d);
+  d.connect();
+  await w.until('CONNACK', () => r.connected.length === 1);
+  w.wire.impair({ loss: 1 });                          // nothing is acknowledged meanwhile
+  const ids = [1, 2, 3, 4].map((i) => d.publish(`win/${i}`, `m${i}`, i % 2 ? 1 : 2));
+  assert.ok(ids.every((id) => id > 0), `ids ${ids}`);
+  assert.equal(d.publish('win/5', 'm5', 1), -14, 'E_BUSY with 4 in flight');
+  assert.equal(d.publish('win/0', 'qos 0 too', 0), -14, 'a QoS 0 publish needs a slot as well');
+  assert.equal(d.inflight, 4);
+  await w.sleep(1000);
+  w.wire.impair({ loss: 0 });                          // TCP retransmits, the acks come
+  await w.until('the four flows', () => r.published.length === 4, 30_000);
+  assert.deepEqual(r.published.map((p) => p.err), ['OK', 'OK', 'OK', 'OK']);
+  assert.ok(d.publish('win/5', 'm5', 1) > 0, 'a slot is free again');
+  await w.until('the fifth', () => r.published.length === 5);
+  d.disconnect();
+  await w.until('closed', () => r.closed.length === 1);
+  d.stop();
+  await w.broker.close();
+  w.listener.close();
+  await w.net.idle();
+});
+
 test('C client (wasm) + aedes: a dead link closes with E_TIMEOUT, aedes publishes the will, the resumed session re-sends QoS 1/2 with DUP', { timeout: 120_000 }, async () => {
   const w = await world(2525, 0);
   const restore = w.net.timers.install();              // aedes' keepalive uses the global timers
