@@ -69,8 +69,8 @@ class Proc {
   }
 }
 
-function board(args: string[]): Proc {
-  return new Proc([BIN, '--tap', 'tap0', '--ip', '192.0.2.2', '--mask', '255.255.255.0', '--mac', '02:00:00:00:00:02',
+function board(args: string[], wrap: string[] = []): Proc {
+  return new Proc([...wrap, BIN, '--tap', 'tap0', '--ip', '192.0.2.2', '--mask', '255.255.255.0', '--mac', '02:00:00:00:00:02',
     '--broker', '192.0.2.1', ...args], true);
 }
 async function connected(b: Proc, from = 0, sp = '\\d'): Promise<void> {
@@ -303,6 +303,17 @@ test('1 % loss (--impair loss=1,seed=25): every QoS both ways, 256 KiB each way 
   await resume(['--impair', 'loss=1,seed=26'], '-loss');
 });
 
+/** Waits for the board's close after each violation in turn; returns the log offset after the last. */
+async function expectViolations(b: Proc, ms: number): Promise<number> {
+  let at = 0;
+  for (const [scenario, err] of VIOLATIONS) {
+    const m = await b.waitFor(/mqtt: closed (\S+ rc=\d+)/, ms, at, `the close after ${scenario}`);
+    assert.ok(m[1].startsWith(err), `${scenario}: closed ${m[1]}, expected ${err}`);
+    at += m.index + m[0].length;
+  }
+  return at;
+}
+
 const VIOLATIONS: [string, string][] = [
   ['bad-length', 'E_REMAINING_LENGTH'], ['type-0', 'E_PACKET_TYPE'], ['type-15', 'E_PACKET_TYPE'], ['type-connect', 'E_PACKET_TYPE'],
   ['too-big', 'E_TOO_BIG'], ['big-topic', 'E_TOO_BIG'], ['wrong-id', 'E_PACKET_ID'], ['refused', 'E_REFUSED rc=5'],
@@ -316,12 +327,7 @@ test('a fake broker breaking the protocol: each violation closes with its own er
   await fake.waitFor(/listening/, 5_000);
   const b = board(['--id', 'b-fake', '--port', '1884', '--clean', '0', '--keepalive', '1', '--ping-timeout-ms', '1000', '--reconnect-ms', '100',
     '--user', 'u1', '--pass', 'p w', '--will-topic', 'will/fake', '--will-msg', 'bye', '--will-qos', '2', '--will-retain', '1']);
-  let at = 0;
-  for (const [scenario, err] of VIOLATIONS) {
-    const m = await b.waitFor(/mqtt: closed (\S+ rc=\d+)/, 10_000, at, `the close after ${scenario}`);
-    assert.ok(m[1].startsWith(err), `${scenario}: closed ${m[1]}, expected ${err}`);
-    at += m.index + m[0].length;
-  }
+  let at = await expectViolations(b, 10_000);
   for (const qos of [1, 2]) {
     await connected(b, at);
     b.send(`pub ${qos} 0 dup/q${qos} resend me`);
@@ -357,4 +363,16 @@ test('a fake broker breaking the protocol: each violation closes with its own er
       clientId: 'b-fake', willTopic: 'will/fake', willMsg: 'bye', willQos: 2, willRetain: 1, username: 'u1', password: 'p w', trailing: 0 });
   }
   assert.ok(recs.find((r) => r.scenario === 'no-pingresp')?.pingreqs >= 1, 'PINGREQ sent on the idle link');
+});
+
+test('the same violations against the board under valgrind memcheck: no invalid access, exit status 0', { timeout: 120_000 }, async () => {
+  if (spawnSync('sh', ['-c', 'command -v valgrind']).status !== 0) assert.fail('valgrind is missing. Fix: apt-get install -y valgrind');
+  const fake = new Proc([process.execPath, FAKE, '192.0.2.1', ...VIOLATIONS.map(([s]) => s), 'ok']);
+  await fake.waitFor(/listening/, 5_000);
+  const b = board(['--id', 'b-vg', '--port', '1884', '--keepalive', '1', '--ping-timeout-ms', '1000', '--reconnect-ms', '100'],
+    ['valgrind', '-q', '--error-exitcode=99']);
+  const at = await expectViolations(b, 30_000);
+  await connected(b, at);
+  await finish(b);                                   // exit status 0: valgrind reported nothing (else 99)
+  await fake.stop();
 });
