@@ -133,6 +133,7 @@ static void flush(struct mqtt_client *c)
 static int queue(struct mqtt_client *c, const uint8_t *b, int n)
 {
     if (n < 0) return n;
+    if (c->closing) return 0;            /* 3.14.4: nothing follows a DISCONNECT (late acks, PINGREQ are dropped) */
     if ((uint32_t)n > tx_free(c)) return MQTT_E_BUSY;
     ring_put(c, b, (uint32_t)n);
     return 0;
