@@ -2,17 +2,6 @@
  * numbers are those of the OASIS MQTT 3.1.1 standard. */
 #include "mqtt_codec.h"
 
-const char *mqtt_strerror(int err)
-{
-    static const char *const names[] = {
-        "OK", "E_REMAINING_LENGTH", "E_PACKET_TYPE", "E_TOO_BIG", "E_FLAGS", "E_MALFORMED", "E_PACKET_ID",
-        "E_QOS", "E_TOPIC", "E_PROTOCOL", "E_REFUSED", "E_TIMEOUT", "E_TCP", "E_NOSPACE", "E_BUSY", "E_STATE",
-        "E_ARG", "E_SESSION_LOST", "E_QOS2_FULL",
-    };
-    unsigned i = (unsigned)-err;
-    return err <= 0 && i < sizeof names / sizeof names[0] ? names[i] : "E_?";
-}
-
 static size_t slen(const char *s) { size_t n = 0; if (s) while (s[n]) n++; return n; }
 
 static void copy(uint8_t *d, const void *s, size_t n) { const uint8_t *b = s; while (n--) *d++ = *b++; }

@@ -38,7 +38,7 @@ enum mqtt_err {
     MQTT_E_SESSION_LOST = -17,     /* a clean session dropped a message still in flight */
     MQTT_E_QOS2_FULL = -18,        /* more incoming QoS 2 messages awaiting PUBREL than the table holds */
 };
-const char *mqtt_strerror(int err);
+const char *mqtt_strerror(int err);          /* mqtt_strerror.c */
 
 /* ---- encoders: bytes written, or MQTT_E_NOSPACE / MQTT_E_ARG ---- */
 

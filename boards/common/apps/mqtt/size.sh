@@ -31,3 +31,5 @@ arm-none-eabi-gcc $CFLAGS $LF -c "$LWIP/apps/mqtt/mqtt.c" -o "$OUT/lwip_mqtt.o"
 code=$(arm-none-eabi-size "$OUT/lwip_mqtt.o" | awk 'NR>1 {t+=$1+$2} END {print t}')
 ram=$(probe lwip '"lwip/apps/mqtt_priv.h"' 'mqtt_client_t' "$LF")
 echo "lwIP 2.1.3 apps/mqtt/mqtt.c (mqtt_opts.h defaults): code $code bytes, RAM $ram bytes (mqtt_client_t)"
+arm-none-eabi-gcc $CFLAGS -c mqtt_strerror.c -o "$OUT/strerror.o"
+echo "asnet mqtt_strerror.c (optional error names): $(arm-none-eabi-size "$OUT/strerror.o" | awk 'NR>1 {print $1+$2}') bytes"
