@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include "asnet.h"
+#include "stack_glue.h"
 #include "sock_internal.h"
 
 struct sock sock_table[ASNET_SOCK_MAX];
@@ -211,6 +212,26 @@ static int32_t next_timeout(uint32_t now, int32_t cap)
     return cap;
 }
 
+/* EV_WRITABLE comes with an ACK of the connection's own data (docs/ABI.md). A send refused for want
+ * of the shared buffer pool while nothing of the connection is in flight gets no ACK, so no event:
+ * such a descriptor is looked at again every SOCK_TX_RECHECK_MS (send queue empty: writable, the
+ * next send tells). Returns how many wait that way. */
+#define SOCK_TX_RECHECK_MS 50u
+static uint32_t recheck_writable(void)
+{
+    uint32_t waiting = 0, io = stack_glue_io(NULL);
+    for (int i = 0; i < ASNET_SOCK_MAX; i++) {
+        struct sock *s = &sock_table[i];
+        if (!s->used || s->type != ASNET_SOCK_STREAM || !s->connected || s->dead || s->tx_ready || s->h <= 0) continue;
+        const uint8_t *p = stack_glue_call2(STACK_RT_tcp_info, (uint32_t)s->h, io) == 0 ? stack_glue_mem(io, 40) : NULL;
+        uint32_t send_queue = 1;
+        if (p) memcpy(&send_queue, p + 36, 4);                 /* tcp_info word 9, little-endian */
+        if (send_queue == 0) { s->tx_ready = 1; dirty = 1; }
+        waiting++;
+    }
+    return waiting;
+}
+
 /* ---- the stack task ---- */
 
 static void default_wait(int32_t ms) { (void)osal_sem_wait(&default_wake, ms < 0 ? 0 : (uint32_t)ms); }
@@ -235,6 +256,7 @@ int asnet_sock_init(const struct asnet_sock_port *p)
 
 void asnet_sock_stack_run(void)
 {
+    uint32_t last_recheck = osal_now_ms(), tx_waiting = 0;
     while (!stopping) {
         int32_t next = 0;
         for (int round = 0; round < 8; round++) {          /* until nothing more happens, bounded */
@@ -247,8 +269,13 @@ void asnet_sock_stack_run(void)
             if (!busy) break;
         }
         uint32_t now = osal_now_ms();
+        if (now - last_recheck >= SOCK_TX_RECHECK_MS) {
+            last_recheck = now;
+            tx_waiting = recheck_writable();
+        }
         retry_parked(now);                                  /* the timeouts that fell due */
         int32_t wait = next_timeout(now, next < 0 ? 0 : next);
+        if (tx_waiting && wait > (int32_t)SOCK_TX_RECHECK_MS) wait = SOCK_TX_RECHECK_MS;
         if (wait > 0 && !stopping) { port.wait(wait); sock_stats.wakeups++; }
     }
     for (uint32_t i = 0; i < parked_count; i++) { sock_fail(parked[i], ECANCELED); answer(parked[i]); }

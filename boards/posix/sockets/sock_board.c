@@ -24,6 +24,7 @@
 #include "osal/osal.h"
 #include "posix.h"
 #include "sockets/asnet_sockets.h"
+#include "sockets/sock_internal.h"
 #include "sock_apps.h"
 
 static int wake_fd = -1;
@@ -74,6 +75,22 @@ static int parse_ip(const char *s, uint32_t *out)
     if (inet_pton(AF_INET, s, &a) != 1) return -1;
     *out = ntohl(a.s_addr);
     return 0;
+}
+
+/* Descriptors the application left open, with the stack's view of each (tcp_info): a stall shows
+ * which side waits. */
+static void dump_open_sockets(void)
+{
+    for (int i = 0; i < ASNET_SOCK_MAX; i++) {
+        const struct sock *s = &sock_table[i];
+        if (!s->used) continue;
+        uint32_t io = stack_glue_io(NULL), t[17] = { 0 };
+        const uint8_t *p = stack_glue_call2(STACK_RT_tcp_info, (uint32_t)s->h, io) == 0 ? stack_glue_mem(io, sizeof t) : NULL;
+        if (p) memcpy(t, p, sizeof t);
+        printf("sock: open fd %d h %d rx %u tx %u acc %u eof %u dead %u err %d | state %s snd_q %u rcv_q %u in_flight %u snd_wnd %u cwnd %u\n",
+               sock_fd(s), s->h, s->rx_ready, s->tx_ready, s->acc_ready, s->eof, s->dead, s->err, asnet_state_name(t[0]),
+               t[9], t[10], t[8], t[12], t[4]);
+    }
 }
 
 static void usage(void)
@@ -136,6 +153,7 @@ int main(int argc, char **argv)
     printf("sock: up on %s, mode %s\n", tap, mode);
     asnet_sock_stack_run();                                /* until the application ends */
     osal_thread_join(&app);
+    dump_open_sockets();
     const struct stack_glue_stats *g = stack_glue_stats();
     printf("sock: frames rx %u tx %u (queued %u, dropped %u), traps %u\n", g->rx_frames, g->tx_frames, g->tx_queued, g->tx_drops, g->traps);
     if (impair_config()->on) impair_print(stdout);
