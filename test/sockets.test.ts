@@ -69,3 +69,16 @@ test('4 threads, connect/transfer/close loops for 30 s: no lost byte, no deadloc
   assert.equal(j.bytes, j.conns * 65536, 'every connection moved all of its bytes');
   console.log(`threads: ${j.conns} connections, ${j.bytes} bytes in 30 s`);
 });
+
+test('round-trip latency: blocking send/recv through the layer vs the event API in the stack task (2000 x 32 B)', async () => {
+  const res: Record<string, any> = {};
+  for (const mode of ['latency', 'latency-event']) {
+    const r = await ns.run(boardCmd(mode, ['192.0.2.1', ECHO, '2000', '32']), 60_000);
+    const j = lastJson(r.out);
+    assert.ok(j.ok, r.out);
+    assert.equal(j.count, 2000);
+    assert.ok(j.min_us > 0 && j.min_us <= j.median_us && j.median_us <= j.p99_us, r.out);
+    res[j.api] = j;
+  }
+  console.log(`latency median/p99 us: sockets ${res.sockets.median_us}/${res.sockets.p99_us}, event ${res.event.median_us}/${res.event.p99_us}`);
+});
