@@ -88,6 +88,13 @@ test('TLS client: a server certificate from another CA fails the handshake', asy
   assert.notEqual(r.code, 0);
 });
 
+test('getaddrinfo through the stack: a name the DNS server does not know fails mbedtls_net_connect', async () => {
+  const r = await ns.run(boardCmd('tls-client', ['nosuch.asnet.test', '4433', '/body.bin', join(dir, 'ca.crt')], { dns: '192.0.2.1' }), 60_000);
+  const j = lastJson(r.out);
+  assert.equal(j.ok, false, r.out);
+  assert.match(j.error, /^connect: -0x0052 /, r.out);                 // MBEDTLS_ERR_NET_UNKNOWN_HOST
+});
+
 /** The board's body, byte i (boards/posix/sockets/tls_common.h tls_body_byte). */
 function boardBody(n: number): Buffer {
   const b = Buffer.alloc(n);

@@ -1,10 +1,11 @@
 // Peer side of test/sockets*.test.ts, run inside the test's network namespace
 // (`ip netns exec NS node sock-peer.mjs MODE ...`):
-//   peers ECHO_PORT RST_PORT      an echo server (half-close honoured: our FIN after theirs) and a
+//   peers ECHO_PORT RST_PORT      a TCP and a UDP echo server (half-close honoured: our FIN after theirs) and a
 //                                 server that resets every connection as soon as it is accepted;
 //                                 prints "peers: up", then runs until killed
 //   clients HOST PORT N BYTES     N clients at once, each sends BYTES of its own pattern and checks
 //                                 the echo byte for byte; one JSON line
+import dgram from 'node:dgram';
 import net from 'node:net';
 
 const [mode, ...args] = process.argv.slice(2);
@@ -24,7 +25,10 @@ if (mode === 'peers') {
     s.on('error', () => {});
   });
   const rst = net.createServer((s) => { s.on('error', () => {}); s.resetAndDestroy(); });
-  echo.listen(echoPort, '192.0.2.1', () => rst.listen(rstPort, '192.0.2.1', () => console.log('peers: up')));
+  const udp = dgram.createSocket('udp4');                      // UDP echo on the echo port too
+  udp.on('message', (m, from) => udp.send(m, from.port, from.address));
+  udp.bind(echoPort, '192.0.2.1', () =>
+    echo.listen(echoPort, '192.0.2.1', () => rst.listen(rstPort, '192.0.2.1', () => console.log('peers: up'))));
 } else if (mode === 'clients') {
   const [host, port, n, bytes] = [args[0], Number(args[1]), Number(args[2]), Number(args[3])];
   const started = Date.now();

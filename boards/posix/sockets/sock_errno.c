@@ -193,6 +193,27 @@ static void refused_and_reset(const char *peer_ip, int closed, int rst)
     close(s);
 }
 
+static void datagrams(const char *peer_ip, int echo)
+{
+    struct sockaddr_in e = addr_of(peer_ip, echo), from, local;
+    socklen_t fl = sizeof from, ll = sizeof local;
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    struct timeval tv = { 2, 0 };
+    setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char b[16] = { 0 };
+    CHECK("sendto(UDP echo)", sendto(u, "ping", 4, 0, (struct sockaddr *)&e, sizeof e), 4, 0);
+    CHECK("recvfrom(UDP echo)", recvfrom(u, b, sizeof b, 0, (struct sockaddr *)&from, &fl), 4, 0);
+    CHECK("recvfrom: the data", memcmp(b, "ping", 4), 0, 0);
+    CHECK("recvfrom: the sender", from.sin_family == AF_INET && from.sin_port == e.sin_port && from.sin_addr.s_addr == e.sin_addr.s_addr, 1, 0);
+    CHECK("getsockname(UDP): a port was bound", (getsockname(u, (struct sockaddr *)&local, &ll), local.sin_port != 0), 1, 0);
+    CHECK("connect(UDP)", connect(u, (struct sockaddr *)&e, sizeof e), 0, 0);
+    CHECK("sendto(connected UDP, with an address)", sendto(u, "x", 1, 0, (struct sockaddr *)&e, sizeof e), 1, 0);
+    CHECK("recv(connected UDP)", recv(u, b, sizeof b, 0), 1, 0);
+    CHECK("send(connected UDP)", send(u, "pong", 4, 0), 4, 0);
+    CHECK("recv(connected UDP)", recv(u, b, sizeof b, 0), 4, 0);
+    close(u);
+}
+
 static void names(void)
 {
     struct in_addr a;
@@ -212,6 +233,7 @@ int app_errno(int argc, char **argv)
     ports();
     connecting(argv[1], atoi(argv[2]), 1, argv[5]);
     refused_and_reset(argv[1], atoi(argv[3]), atoi(argv[4]));
+    datagrams(argv[1], atoi(argv[2]));
     names();
     printf("{\"ok\":%s,\"checks\":%d,\"failures\":%d,\"table\":[%s]}\n", failures ? "false" : "true", checks, failures, report);
     return failures ? 1 : 0;
