@@ -74,7 +74,7 @@ export async function waitFor(pred: () => boolean, ms: number, what: string): Pr
 export function lastJson(out: string): Record<string, any> {
   const lines = out.trim().split('\n').filter((l) => l.startsWith('{'));
   assert.ok(lines.length, `no JSON line in:\n${out}`);
-  return JSON.parse(lines.at(-1)!);
+  try { return JSON.parse(lines.at(-1)!); } catch (e) { throw new Error(`${(e as Error).message} in the line:\n${lines.at(-1)}\nof:\n${out}`); }
 }
 
 /** The board command: the sockets program on tap0 as 192.0.2.2 running MODE with ARGS. */

@@ -95,14 +95,16 @@ int app_threads(int argc, char **argv)
     }
     unsigned conns = 0, bad = 0, failures = 0;
     unsigned long long moved = 0;
-    printf("{\"threads\":[");
+    char line[2048];
+    size_t n_out = (size_t)snprintf(line, sizeof line, "{\"threads\":[");
     for (int i = 0; i < n; i++) {
         pthread_join(ws[i].t, NULL);
         conns += ws[i].conns; bad += ws[i].mismatches; failures += ws[i].failures; moved += ws[i].moved;
-        printf("%s{\"conns\":%u,\"bytes\":%llu,\"mismatches\":%u,\"failures\":%u,\"error\":\"%s\"}", i ? "," : "",
-               ws[i].conns, ws[i].moved, ws[i].mismatches, ws[i].failures, ws[i].last_error);
+        n_out += (size_t)snprintf(line + n_out, sizeof line - n_out, "%s{\"conns\":%u,\"bytes\":%llu,\"mismatches\":%u,\"failures\":%u,\"error\":\"%s\"}",
+                                  i ? "," : "", ws[i].conns, ws[i].moved, ws[i].mismatches, ws[i].failures, ws[i].last_error);
+        if (n_out >= sizeof line) n_out = sizeof line - 1;
     }
     int ok = bad == 0 && failures == 0 && conns > 0;
-    printf("],\"ok\":%s,\"conns\":%u,\"bytes\":%llu,\"mismatches\":%u,\"failures\":%u}\n", ok ? "true" : "false", conns, moved, bad, failures);
+    printf("%s],\"ok\":%s,\"conns\":%u,\"bytes\":%llu,\"mismatches\":%u,\"failures\":%u}\n", line, ok ? "true" : "false", conns, moved, bad, failures);
     return ok ? 0 : 1;
 }
