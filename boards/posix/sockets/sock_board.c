@@ -148,9 +148,9 @@ int main(int argc, char **argv)
     }
     static const struct asnet_sock_port port = { .wait = port_wait, .wake = port_wake };
     if (asnet_sock_init(&port) < 0) { fprintf(stderr, "asnet_sock_init failed\n"); return 1; }
+    printf("sock: up on %s, mode %s\n", tap, mode);      /* before the application prints anything */
     osal_thread_t app;
     if (osal_thread_start(&app, mode, app_thread, &run, NULL, 256 * 1024, 0) < 0) { fprintf(stderr, "thread failed\n"); return 1; }
-    printf("sock: up on %s, mode %s\n", tap, mode);
     asnet_sock_stack_run();                                /* until the application ends */
     osal_thread_join(&app);
     dump_open_sockets();
