@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BOARD, Netns, boardCmd, lastJson, requireRoot, sh, sockBin, waitFor } from './helpers/sock-board.ts';
+import { BOARD, buildSockets, Netns, boardCmd, lastJson, requireRoot, sh, sockBin, waitFor } from './helpers/sock-board.ts';
 
 let ns: Netns;
 let dir: string;
@@ -35,7 +35,7 @@ function makeCert(ca: string, who: string, ip: string): void {
 
 before(async () => {
   requireRoot('sockets-tls', [['openssl', 'openssl'], ['curl', 'curl'], ['dnsmasq', 'dnsmasq-base'], ['nm', 'binutils']]);
-  sh('make', ['-C', BOARD, '-s', 'sockets'], 240_000);
+  buildSockets();
   dir = mkdtempSync(join(tmpdir(), 'asnet-tls-'));
   makeCa('ca'); makeCa('other');
   makeCert('ca', 'peer', '192.0.2.1');

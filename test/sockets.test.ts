@@ -7,14 +7,14 @@
 // - 4 threads in connect/transfer/close loops for 30 s, every byte checked.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BOARD, NATIVE, Netns, PEER, boardCmd, lastJson, requireRoot, sh, waitFor } from './helpers/sock-board.ts';
+import { NATIVE, Netns, PEER, boardCmd, buildSockets, lastJson, requireRoot, waitFor } from './helpers/sock-board.ts';
 
 let ns: Netns;
 const ECHO = '7007', CLOSED = '7008', RST = '7009';
 
 before(async () => {
   requireRoot('sockets', []);
-  sh('make', ['-C', BOARD, '-s', 'sockets'], 240_000);
+  buildSockets();
   ns = new Netns('sock');
   const peers = ns.start([process.execPath, PEER, 'peers', ECHO, RST]);
   await waitFor(() => peers.log().includes('peers: up'), 10_000, 'the echo and reset peers');

@@ -15,6 +15,12 @@ export function sh(cmd: string, args: string[], timeout = 20_000, cwd?: string):
   return execFileSync(cmd, args, { encoding: 'utf8', timeout, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** `make -C boards/posix sockets`, one at a time: test/sockets.test.ts and test/sockets-tls.test.ts may
+ * run at once (scripts/run-tests.mjs runs 2 files concurrently) and share the build folder. */
+export function buildSockets(): void {
+  sh('flock', ['/tmp/asnet-sockets-build.lock', 'make', '-C', BOARD, '-s', 'sockets'], 300_000);
+}
+
 export function requireRoot(what: string, tools: [string, string][]): void {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
     assert.fail(`${what}: must run as root (it creates a network namespace and a TAP device)`);
