@@ -194,7 +194,7 @@ include_dirs() { # $1 = target, $2 = arch (xtensa|riscv)
     "$c/esp_hal_clock/include" "$c/esp_hal_clock/$t/include" "$c/esp_hal_usb/include" "$c/esp_hal_security/include"
     "$c/esp_hal_wdt/include" "$c/esp_hal_wdt/$t/include" "$c/esp_hal_pmu/include" "$c/esp_hal_pmu/$t/include"
     "$c/esp_hal_ana_conv/include" "$c/esp_hal_ana_conv/$t/include"
-    "$c/mbedtls/port/include" "$c/mbedtls/mbedtls/include" "$c/mbedtls/esp_crt_bundle/include"
+    "$c/mbedtls/port/include" "$c/mbedtls/mbedtls/include" ${MBEDTLS_INCLUDE:+"$MBEDTLS_INCLUDE"} "$c/mbedtls/esp_crt_bundle/include"
   )
   if [ "$arch" = xtensa ]; then dirs+=("$c/xtensa/include" "$c/xtensa/$t/include" "$c/xtensa/deprecated_include")
   else dirs+=("$c/riscv/include" "$c/riscv/$t/include"); fi
@@ -244,8 +244,14 @@ passed=0 failed=0 unchecked=0
 declare -a FAILURES=() UNCHECKED=()
 # mbedTLS is a git submodule of ESP-IDF (components/mbedtls/mbedtls); a tree unpacked without it
 # cannot compile the files that include mbedTLS headers: they are listed as NOT CHECKED and counted.
+# MBEDTLS_INCLUDE: the include/ folder of espressif/mbedtls at the commit the tree pins stands in for
+# the missing submodule. Upstream Mbed-TLS headers do not fit: IDF's port headers use the fork's
+# additions (v3.6.4 with IDF 5.5.5: port/include/mbedtls/gcm.h needs mbedtls_gcm_context_soft).
+MBEDTLS_INCLUDE=${MBEDTLS_INCLUDE:-}
 HAVE_MBEDTLS=0
 [ -f "$IDF/components/mbedtls/mbedtls/include/mbedtls/ssl.h" ] && HAVE_MBEDTLS=1
+[ -n "$MBEDTLS_INCLUDE" ] && [ -f "$MBEDTLS_INCLUDE/mbedtls/ssl.h" ] && HAVE_MBEDTLS=1
+[ -n "$MBEDTLS_INCLUDE" ] && echo "check-idf: mbedTLS headers from $MBEDTLS_INCLUDE ($(sed -n 's/^#define MBEDTLS_VERSION_STRING *"\(.*\)"/\1/p' "$MBEDTLS_INCLUDE/mbedtls/build_info.h" 2>/dev/null))"
 pass() { passed=$((passed + 1)); echo "ok   $*"; }
 fail() { failed=$((failed + 1)); FAILURES+=("$*"); echo "FAIL $*"; }
 
