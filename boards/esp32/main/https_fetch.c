@@ -13,9 +13,15 @@
 #include "esp_log.h"
 #include "freertos/FreeRTOS.h"
 #include "freertos/task.h"
+#include "mbedtls/version.h"
+#include "mbedtls/net_sockets.h"                       /* MBEDTLS_ERR_NET_* codes only */
+#include "mbedtls/ssl.h"
+#if MBEDTLS_VERSION_MAJOR >= 4                           /* ESP-IDF 6: mbedTLS 4, randomness through PSA */
+#include "psa/crypto.h"
+#else
 #include "mbedtls/ctr_drbg.h"
 #include "mbedtls/entropy.h"
-#include "mbedtls/ssl.h"
+#endif
 #define ASNET_COMPAT_SOCKETS 1                           /* last: only this file's own calls are renamed */
 #include "sockets/asnet_compat.h"
 
@@ -56,13 +62,21 @@ static int connect_host(const char *host, const char *port)
 
 static void fetch(void)
 {
-    mbedtls_ssl_context ssl; mbedtls_ssl_config conf; mbedtls_entropy_context ent; mbedtls_ctr_drbg_context drbg;
-    mbedtls_ssl_init(&ssl); mbedtls_ssl_config_init(&conf); mbedtls_entropy_init(&ent); mbedtls_ctr_drbg_init(&drbg);
+    mbedtls_ssl_context ssl; mbedtls_ssl_config conf;
+    mbedtls_ssl_init(&ssl); mbedtls_ssl_config_init(&conf);
     int fd = -1, r;
+#if MBEDTLS_VERSION_MAJOR >= 4
+    if ((r = (int)psa_crypto_init()) != 0) goto out;
+#else
+    mbedtls_entropy_context ent; mbedtls_ctr_drbg_context drbg;
+    mbedtls_entropy_init(&ent); mbedtls_ctr_drbg_init(&drbg);
     if ((r = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, (const unsigned char *)"asnet", 5)) != 0) goto out;
+#endif
     if ((r = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT)) != 0) goto out;
     mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+#if MBEDTLS_VERSION_MAJOR < 4
     mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
+#endif
     if ((r = esp_crt_bundle_attach(&conf)) != 0) goto out;
     if ((r = mbedtls_ssl_setup(&ssl, &conf)) != 0 || (r = mbedtls_ssl_set_hostname(&ssl, CONFIG_ASNET_HTTPS_HOST)) != 0) goto out;
     if ((fd = connect_host(CONFIG_ASNET_HTTPS_HOST, "443")) < 0) goto out;
@@ -91,7 +105,10 @@ static void fetch(void)
 out:
     if (r != 0) ESP_LOGE(TAG, "TLS: -0x%04x", (unsigned)-r);
     if (fd >= 0) { mbedtls_ssl_close_notify(&ssl); asnet_close(fd); }
-    mbedtls_ssl_free(&ssl); mbedtls_ssl_config_free(&conf); mbedtls_ctr_drbg_free(&drbg); mbedtls_entropy_free(&ent);
+    mbedtls_ssl_free(&ssl); mbedtls_ssl_config_free(&conf);
+#if MBEDTLS_VERSION_MAJOR < 4
+    mbedtls_ctr_drbg_free(&drbg); mbedtls_entropy_free(&ent);
+#endif
 }
 
 void https_fetch_task(void *arg);
