@@ -7,7 +7,9 @@
 // - 4 threads in connect/transfer/close loops for 30 s, every byte checked.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { NATIVE, Netns, PEER, boardCmd, buildSockets, lastJson, requireRoot, waitFor } from './helpers/sock-board.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NATIVE, Netns, PEER, ROOT, boardCmd, buildSockets, lastJson, requireRoot, waitFor } from './helpers/sock-board.ts';
 
 let ns: Netns;
 const ECHO = '7007', CLOSED = '7008', RST = '7009';
@@ -21,6 +23,18 @@ before(async () => {
 });
 
 after(() => ns?.close());
+
+test('no allocation: the layer and the OS layer never call malloc/calloc/realloc/free (fixed tables, caller storage)', () => {
+  let files = 0;
+  for (const dir of ['boards/common/sockets', 'boards/common/osal']) {
+    for (const f of readdirSync(join(ROOT, dir)).filter((n) => /\.[ch]$/.test(n))) {
+      const src = readFileSync(join(ROOT, dir, f), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+      assert.doesNotMatch(src, /\b(malloc|calloc|realloc|free|strdup|pvPortMalloc|vPortFree)\s*\(/, `${dir}/${f} allocates`);
+      files++;
+    }
+  }
+  assert.ok(files >= 12, `only ${files} files looked at`);
+});
 
 test('errno table: the board gives exactly what Linux gives, call by call', async () => {
   const args = ['192.0.2.1', ECHO, CLOSED, RST, '192.0.2.99'];
