@@ -41,5 +41,27 @@ for target in cortex-m3 rv32imac; do
   read -r ot od ob <<< "$(measure ours "$SIZE" "${ours[@]}")"
   read -r lt ld lb <<< "$(measure lwip "$SIZE" "${lw[@]:0:4}")"
   read -r nt nd nb <<< "$(measure netdb "$SIZE" "${lw[4]}")"
-  echo "{\"target\":\"$target\",\"asnet_sockets\":{\"text\":$ot,\"data\":$od,\"bss\":$ob},\"lwip_sockets_api_msg_tcpip\":{\"text\":$lt,\"data\":$ld,\"bss\":$lb},\"lwip_netdb\":{\"text\":$nt,\"data\":$nd,\"bss\":$nb}}"
+  # Per-object RAM that is not in the objects: lwIP's memp pools (netconn, API messages, tcpip messages,
+  # select callbacks, netbufs; counts from size/lwipopts.h and lwIP's defaults) and our message (on the
+  # calling task's stack, one per call in progress). sizeof() read as symbol sizes, nothing is run.
+  cat > "$d/sizes.c" <<'EOC'
+#include "lwip/opt.h"
+#include "lwip/api.h"
+#include "lwip/priv/api_msg.h"
+#include "lwip/priv/tcpip_priv.h"
+#include "lwip/priv/sockets_priv.h"
+const char lwip_pools[MEMP_NUM_NETCONN * sizeof(struct netconn) + MEMP_NUM_API_MSG * sizeof(struct api_msg)
+    + MEMP_NUM_TCPIP_MSG_API * sizeof(struct tcpip_msg) + MEMP_NUM_SELECT_CB * sizeof(struct lwip_select_cb)
+    + MEMP_NUM_NETBUF * sizeof(struct netbuf)];
+EOC
+  cat > "$d/ours_sizes.c" <<'EOC'
+#include "sockets/sock_internal.h"
+const char asnet_msg[sizeof(struct sock_msg)];
+const char asnet_sock[sizeof(struct sock)];
+EOC
+  $CC $COMMON_FLAGS $ARCH -w -I"$HERE/size" -I"$LWIP/include" -c "$d/sizes.c" -o "$d/sizes.o"
+  $CC $COMMON_FLAGS $ARCH -w -I"$ROOT/boards/common" -c "$d/ours_sizes.c" -o "$d/ours_sizes.o"
+  sym() { "${SIZE%size}nm" -S "$1" | awk -v n="$2" '$4 == n { print $2 }' | { read -r h; echo $((16#$h)); }; }
+  pools=$(sym "$d/sizes.o" lwip_pools); msg=$(sym "$d/ours_sizes.o" asnet_msg); sk=$(sym "$d/ours_sizes.o" asnet_sock)
+  echo "{\"target\":\"$target\",\"lwip_memp_pools\":$pools,\"asnet_sock_bytes\":$sk,\"asnet_msg_on_caller_stack\":$msg,\"asnet_sockets\":{\"text\":$ot,\"data\":$od,\"bss\":$ob},\"lwip_sockets_api_msg_tcpip\":{\"text\":$lt,\"data\":$ld,\"bss\":$lb},\"lwip_netdb\":{\"text\":$nt,\"data\":$nd,\"bss\":$nb}}"
 done
