@@ -72,7 +72,7 @@ for (const mux of ['select', 'poll']) {
   });
 }
 
-test('4 threads, connect/transfer/close loops for 30 s: no lost byte, no deadlock', async () => {
+test('4 threads, connect/transfer/close loops for 30 s beside one blocked in recv: no lost byte, no deadlock', async () => {
   const r = await ns.run(boardCmd('threads', ['192.0.2.1', ECHO, '4', '30', '65536']), 90_000);
   const j = lastJson(r.out);
   assert.ok(j.ok, r.out);
@@ -81,6 +81,10 @@ test('4 threads, connect/transfer/close loops for 30 s: no lost byte, no deadloc
   for (const t of j.threads) assert.ok(t.conns > 10, `a thread made only ${t.conns} connections: ${r.out}`);
   assert.equal(j.mismatches, 0);
   assert.equal(j.bytes, j.conns * 65536, 'every connection moved all of its bytes');
+  // a fifth task sat in a blocking recv() on an idle connection all along, and only it blocked;
+  // shutdown(SHUT_RDWR) from the main task ended it with 0
+  assert.equal(j.blocker.ret, 0, r.out);
+  assert.ok(j.blocker.blocked_ms >= 29_000, `the blocked recv returned after ${j.blocker.blocked_ms} ms`);
   console.log(`threads: ${j.conns} connections, ${j.bytes} bytes in 30 s`);
 });
 

@@ -18,6 +18,9 @@
 #include <string.h>
 #include <time.h>
 #include "sock_apps.h"
+#ifndef ASNET_COMPAT_SOCKETS
+#include <sys/socket.h>
+#endif
 
 struct worker {
     pthread_t t;
@@ -81,6 +84,34 @@ static void *worker_main(void *p)
     return NULL;
 }
 
+/* One more task blocked in recv() on an idle connection the whole time: the others must progress
+ * (only the caller blocks); shutdown(SHUT_RDWR) from the main task ends it with 0, as on Linux. */
+struct blocker { pthread_t t; int fd; long ret, blocked_ms; };
+
+static void *blocker_main(void *p)
+{
+    struct blocker *b = p;
+    struct timespec t0, t1;
+    char c;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    b->ret = (long)recv(b->fd, &c, 1, 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    b->blocked_ms = (t1.tv_sec - t0.tv_sec) * 1000L + (t1.tv_nsec - t0.tv_nsec) / 1000000L;
+    return NULL;
+}
+
+static int start_blocker(struct blocker *b, const char *ip, int port)
+{
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    inet_pton(AF_INET, ip, &a.sin_addr);
+    b->fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (b->fd < 0 || connect(b->fd, (struct sockaddr *)&a, sizeof a) < 0) return -1;
+    return pthread_create(&b->t, NULL, blocker_main, b) == 0 ? 0 : -1;
+}
+
 int app_threads(int argc, char **argv)
 {
     if (argc < 6) { fprintf(stderr, "threads PEER_IP PORT THREADS SECONDS BYTES\n"); return 64; }
@@ -88,6 +119,8 @@ int app_threads(int argc, char **argv)
     int n = atoi(argv[3]);
     if (n < 1 || n > 8) return 64;
     memset(ws, 0, sizeof ws);
+    struct blocker blk = { .ret = -2 };
+    if (start_blocker(&blk, argv[1], atoi(argv[2])) < 0) { perror("blocker"); return 1; }
     for (int i = 0; i < n; i++) {
         ws[i].id = i; ws[i].ip = argv[1]; ws[i].port = atoi(argv[2]); ws[i].seconds = atoi(argv[4]);
         ws[i].bytes = (size_t)atol(argv[5]);
@@ -104,7 +137,11 @@ int app_threads(int argc, char **argv)
                                   i ? "," : "", ws[i].conns, ws[i].moved, ws[i].mismatches, ws[i].failures, ws[i].last_error);
         if (n_out >= sizeof line) n_out = sizeof line - 1;
     }
-    int ok = bad == 0 && failures == 0 && conns > 0;
-    printf("%s],\"ok\":%s,\"conns\":%u,\"bytes\":%llu,\"mismatches\":%u,\"failures\":%u}\n", line, ok ? "true" : "false", conns, moved, bad, failures);
+    shutdown(blk.fd, SHUT_RDWR);                         /* wakes the blocked recv */
+    pthread_join(blk.t, NULL);
+    close(blk.fd);
+    int ok = bad == 0 && failures == 0 && conns > 0 && blk.ret == 0;
+    printf("%s],\"blocker\":{\"ret\":%ld,\"blocked_ms\":%ld},\"ok\":%s,\"conns\":%u,\"bytes\":%llu,\"mismatches\":%u,\"failures\":%u}\n",
+           line, blk.ret, blk.blocked_ms, ok ? "true" : "false", conns, moved, bad, failures);
     return ok ? 0 : 1;
 }
