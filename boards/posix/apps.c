@@ -2,7 +2,12 @@
  *   --sntp IP|dhcp      SNTP client against IP, or the NTP server of the DHCP lease (option 42)
  *   --sntp-poll S       minimum poll interval (default 64 s), --sntp-max S the backoff cap (1024 s)
  *   --sntp-clock        prints "sntp: utc MS" once a second once synchronised (the tests read it)
- * Lines: "sntp: sent ...", "sntp: synced ...", "sntp: rejected ...", "sntp: timeout ...", "sntp: kiss ...". */
+ * Lines: "sntp: sent ...", "sntp: synced ...", "sntp: rejected ...", "sntp: timeout ...", "sntp: kiss ...".
+ * The multicast build (make MCAST=1, -DASNET_APPS_MDNS) adds the mDNS responder:
+ *   --mdns NAME                         answers NAME.local (probes, announces, renames on conflict)
+ *   --mdns-service TYPE:PORT[:TXT,...]  e.g. _http._tcp:80:path=/ (up to 4)
+ * Lines: "mdns: probing NAME.local", "mdns: conflict, renamed to NAME.local", "mdns: ready NAME.local",
+ * "mdns: answered ...", "mdns: malformed ...". The address is --ip's, or the DHCP lease's. */
 #include "apps.h"
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -12,6 +17,9 @@
 #include "asnet.h"
 #include "board.h"
 #include "sntp.h"
+#ifdef ASNET_APPS_MDNS
+#include "mdns.h"
+#endif
 
 static struct {
     int on, from_dhcp, print_clock, started;
@@ -36,10 +44,90 @@ static int parse_u32(const char *v, uint32_t *out)
     return 0;
 }
 
+#ifdef ASNET_APPS_MDNS
+static struct {
+    const char *name;
+    struct mdns_service svc[MDNS_MAX_SERVICES];
+    char spec[MDNS_MAX_SERVICES][128];
+    unsigned nsvc;
+    uint32_t ip;                     /* --ip (peeked, main.c parses it too) */
+    int started;
+    uint32_t next_dhcp_ms;
+} md;
+
+/* TYPE:PORT[:TXT,TXT...] into md.svc[md.nsvc], split in place in md.spec. */
+static int parse_service(const char *v)
+{
+    if (md.nsvc >= MDNS_MAX_SERVICES || strlen(v) >= sizeof md.spec[0]) return -1;
+    char *s = md.spec[md.nsvc];
+    strcpy(s, v);
+    struct mdns_service *svc = &md.svc[md.nsvc];
+    char *port = strchr(s, ':');
+    if (!port) return -1;
+    *port++ = 0;
+    char *txt = strchr(port, ':');
+    if (txt) *txt++ = 0;
+    uint32_t p;
+    if (parse_u32(port, &p) < 0 || p == 0 || p > 65535) return -1;
+    svc->type = s;
+    svc->port = (uint16_t)p;
+    for (unsigned i = 0; txt && *txt && i < MDNS_MAX_TXT; i++) {
+        svc->txt[i] = txt;
+        txt = strchr(txt, ',');
+        if (txt) *txt++ = 0;
+    }
+    md.nsvc++;
+    return 1;
+}
+
+static void on_mdns(const struct mdns_event *ev)
+{
+    switch (ev->kind) {
+    case MDNS_EV_PROBING: printf("mdns: probing %s.local\n", ev->name); break;
+    case MDNS_EV_CONFLICT: printf("mdns: conflict, renamed to %s.local\n", ev->name); break;
+    case MDNS_EV_READY: printf("mdns: ready %s.local\n", ev->name); break;
+    case MDNS_EV_ANSWERED:
+        printf("mdns: answered %s:%u with %d records (%s)\n", ip_str(ev->from_ip), ev->from_port, ev->value,
+               ev->unicast ? "unicast" : "multicast");
+        break;
+    case MDNS_EV_MALFORMED: printf("mdns: malformed message from %s:%u (%d)\n", ip_str(ev->from_ip), ev->from_port, ev->value); break;
+    }
+}
+
+static void mdns_begin(uint32_t ip)
+{
+    struct mdns_config cfg = { md.name, ip, md.svc, md.nsvc };
+    int32_t r = mdns_start(&cfg, on_mdns);
+    if (r < 0) { printf("mdns: start failed: %s\n", asnet_strerror(r)); md.name = NULL; return; }
+    md.started = 1;
+}
+
+static void mdns_tick(uint32_t now)
+{
+    if (!md.name) return;
+    if (md.started) { (void)mdns_poll(); }
+    if ((int32_t)(now - md.next_dhcp_ms) < 0 || sn.dhcp < 0) return;
+    md.next_dhcp_ms = now + 1000;                              /* the lease's address, once a second */
+    uint32_t info[10];
+    if (asnet_dhcp_info(sn.dhcp, info) < 0 || info[1] == 0) return;
+    if (!md.started) mdns_begin(info[1]);
+    else mdns_set_ip(info[1]);
+}
+#endif
+
 int apps_arg(const char *opt, const char *val)
 {
     if (!strcmp(opt, "--sntp-clock")) { sn.print_clock = 1; return 2; }     /* takes no value */
     if (!val) return 0;
+#ifdef ASNET_APPS_MDNS
+    if (!strcmp(opt, "--mdns")) { md.name = val; return 1; }
+    if (!strcmp(opt, "--mdns-service")) return parse_service(val);
+    if (!strcmp(opt, "--ip")) {                                 /* peeked, not consumed */
+        struct in_addr a;
+        if (inet_pton(AF_INET, val, &a) == 1) md.ip = ntohl(a.s_addr);
+        return 0;
+    }
+#endif
     if (!strcmp(opt, "--sntp")) {
         sn.on = 1;
         if (!strcmp(val, "dhcp")) { sn.from_dhcp = 1; return 1; }
@@ -89,6 +177,9 @@ int apps_start(int32_t dhcp_handle)
 {
     sn.dhcp = dhcp_handle;
     if (sn.on && !sn.from_dhcp) sntp_begin(sn.cfg.server);
+#ifdef ASNET_APPS_MDNS
+    if (md.name && dhcp_handle < 0) mdns_begin(md.ip);        /* static address; with DHCP: mdns_tick */
+#endif
     return 0;
 }
 
@@ -109,6 +200,9 @@ int32_t apps_poll(void)
     int32_t next = 1000;
     sntp_dhcp_check(now);
     if (sn.started) next = sntp_poll();
+#ifdef ASNET_APPS_MDNS
+    mdns_tick(now);
+#endif
     uint64_t utc;
     if (sn.print_clock && (int32_t)(now - sn.next_clock_ms) >= 0 && asnet_utc_ms(&utc) == 0) {
         sn.next_clock_ms = now + 1000;
@@ -120,4 +214,7 @@ int32_t apps_poll(void)
 void apps_restart(void)
 {
     if (sn.started) sntp_restart();
+#ifdef ASNET_APPS_MDNS
+    if (md.started) mdns_restart();
+#endif
 }
