@@ -218,3 +218,11 @@ void apps_restart(void)
     if (md.started) mdns_restart();
 #endif
 }
+
+void apps_stop(void)
+{
+    if (sn.started) sntp_stop();
+#ifdef ASNET_APPS_MDNS
+    if (md.started) mdns_stop();
+#endif
+}

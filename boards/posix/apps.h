@@ -11,4 +11,6 @@ int apps_start(int32_t dhcp_handle);
 int32_t apps_poll(void);
 /* After a trap (asnet_trapped): reopen the apps' sockets. */
 void apps_restart(void);
+/* Before exit: mDNS goodbyes (TTL 0), sockets closed. */
+void apps_stop(void);
 #endif

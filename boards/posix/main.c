@@ -281,6 +281,7 @@ int main(int argc, char **argv)
         }
         board_wait(next < 50 ? next : 50);
     }
+    apps_stop();
     print_netstat();
     if (impair_config()->on) impair_print(stdout);
     printf("posix: stopped\n");
