@@ -43,3 +43,17 @@ test(`NTP reply parser and SNTP client: ${INPUTS} inputs (seed ${SEED}) under AS
   assert.ok(s.synced > 1000 && s.client > 100_000, `the client path is exercised: ${r.out}`);
   console.log(`sntp fuzz: ${s.inputs} inputs (${s.client} through the client, ${s.synced} syncs) in ${Date.now() - t0} ms; verdicts ${JSON.stringify(s.verdicts)}`);
 });
+
+test(`mDNS reader and responder: ${INPUTS} inputs (seed ${SEED}) under ASan + UBSan`, T, async () => {
+  execFileSync('make', ['-C', join(APPS, 'mdns'), '-s', 'fuzz'], { stdio: 'pipe', timeout: 120_000 });
+  const t0 = Date.now();
+  const r = await feed(join(APPS, 'mdns', 'build', 'mdns-fuzz'), mdnsRecords(SEED, INPUTS));
+  assert.equal(r.code, 0, `the fuzz target failed (exit ${r.code}):\n${r.err.slice(-4000)}`);
+  const s = JSON.parse(r.out.trim());
+  assert.equal(s.inputs, INPUTS);
+  for (const k of ['read_ok', 'read_short', 'read_name', 'malformed', 'answered', 'known_answer_suppressed', 'conflicts',
+    'sent_probes', 'sent_responses']) {
+    assert.ok(s[k] > 0, `${k} = 0: the generators never reach it (${r.out})`);
+  }
+  console.log(`mdns fuzz: ${s.inputs} inputs in ${Date.now() - t0} ms: ${r.out.trim()}`);
+});
