@@ -128,10 +128,14 @@ int main(void)
         CHECK(n >= 9 && n <= sizeof buf);
         CHECK(fread(buf, 1, n, stdin) == n);
         inputs++;
-        uint8_t *nonce = buf + 1, *p = buf + 9;
+        uint8_t *nonce = buf + 1;
         size_t len = n - 9;
+        uint8_t *p = malloc(len ? len : 1);                        /* exact size: ASan sees any over-read */
+        CHECK(p != NULL);
+        memcpy(p, buf + 9, len);
         if (buf[0] & 1) client(nonce, p, len);
         else parser(nonce, p, len);
+        free(p);
     }
     printf("{\"inputs\":%lu,\"client\":%lu,\"synced\":%lu,\"sent\":%lu,\"verdicts\":{", inputs, client_inputs, synced, sent);
     for (int i = 0; i <= 10; i++) printf("%s\"%s\":%lu", i ? "," : "", sntp_verdict_name((enum sntp_verdict)-i), verdicts[i]);
