@@ -108,9 +108,24 @@ after(() => {
 });
 
 test('avahi-resolve, avahi-browse and dig find the board, its services and their TXT', T, async () => {
+  const dump = start(['tcpdump', '-l', '-n', '-tt', '-i', 'br0', 'udp port 5353 and src host 192.0.2.2']);
+  await waitFor(() => /listening on br0/.test(dump.out()), 10_000, 'tcpdump', dump);
   const b = board('tap0', '192.0.2.2', '02:00:00:00:00:02');
   await waitFor(() => /mdns: ready asnet\.local/.test(b.out()), 10_000, 'probing and announcing', b);
   assert.match(b.out(), /mdns: probing asnet\.local[\s\S]*mdns: ready asnet\.local/);
+  // On the wire (§8.1, §8.3): three probes (QU questions of type ANY for the host and both instances,
+  // three proposals in Authority) 250 ms apart, then two announcements of all 9 records 1 s apart.
+  await waitFor(() => (dump.out().match(/ \d+\/0\/0 /g) ?? []).length >= 2, 5_000, 'the announcements in tcpdump', dump);
+  const pkts = [...dump.out().matchAll(/^(\d+\.\d+) IP 192\.0\.2\.2\.5353 > 224\.0\.0\.251\.5353: (.*)$/gm)].map((m) => ({ t: Number(m[1]) * 1000, what: m[2] }));
+  const probes = pkts.filter((p) => /^0 \[3q\] \[3n\] ANY \(QU\)\? asnet\.local\. ANY \(QU\)\? asnet\._http\._tcp\.local\. ANY \(QU\)\? asnet\._mqtt\._tcp\.local\./.test(p.what));
+  const announces = pkts.filter((p) => /^0\*- \[0q\] 9\/0\/0 \(Cache flush\) A 192\.0\.2\.2,/.test(p.what));
+  assert.equal(probes.length, 3, dump.out());
+  assert.equal(announces.length, 2, dump.out());
+  assert.equal(pkts.indexOf(announces[0]), 3, 'probes first, nothing else before the announcements');
+  const gaps = [probes[1].t - probes[0].t, probes[2].t - probes[1].t, announces[0].t - probes[2].t, announces[1].t - announces[0].t];
+  for (const g of gaps.slice(0, 3)) assert.ok(g >= 240 && g < 450, `probe spacing ${gaps.map(Math.round)} ms`);
+  assert.ok(gaps[3] >= 950 && gaps[3] < 1300, `announcement spacing ${Math.round(gaps[3])} ms`);
+  await stop(dump);
   // avahi starts after the announcements, so it has nothing cached: it must ask over multicast.
   const { bus, daemon } = await avahi();
   await waitFor(() => /Server startup complete/.test(daemon.out()), 15_000, 'avahi-daemon', daemon, bus);

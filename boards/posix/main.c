@@ -262,7 +262,8 @@ int main(int argc, char **argv)
 #ifndef STACK_RT_APP
         services_poll();
 #endif
-        (void)apps_poll();
+        int32_t apps_next = apps_poll();
+        if (apps_next < next) next = apps_next;
         const char *why;
         int trapped = asnet_trapped(&why);
         if (trapped) apps_restart();
