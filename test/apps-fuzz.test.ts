@@ -51,7 +51,7 @@ test(`mDNS reader and responder: ${INPUTS} inputs (seed ${SEED}) under ASan + UB
   assert.equal(r.code, 0, `the fuzz target failed (exit ${r.code}):\n${r.err.slice(-4000)}`);
   const s = JSON.parse(r.out.trim());
   assert.equal(s.inputs, INPUTS);
-  for (const k of ['read_ok', 'read_short', 'read_name', 'malformed', 'answered', 'known_answer_suppressed', 'conflicts',
+  for (const k of ['read_ok', 'read_short', 'read_name', 'malformed', 'answered', 'known_answer_suppressed', 'rate_limited', 'conflicts',
     'sent_probes', 'sent_responses']) {
     assert.ok(s[k] > 0, `${k} = 0: the generators never reach it (${r.out})`);
   }

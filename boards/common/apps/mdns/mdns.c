@@ -18,6 +18,10 @@
 #define TTL_OTHER 4500u             /* PTR, TXT */
 #define TTL_LEGACY 10u              /* §6.7 */
 #define FLAGS_RESPONSE 0x8400u      /* QR, AA */
+#define SHARED_DELAY_MIN_MS 20u   /* §6: answers with shared records wait 20-120 ms */
+#define SHARED_DELAY_SPAN_MS 101u
+#define MULTICAST_GAP_MS 1000u    /* §6: a record is multicast at most once a second */
+#define REC_COUNT (1u + 4u * MDNS_MAX_SERVICES)
 #define MDNS_RX_MAX 1472u
 #define MDNS_TX_MAX 1024u
 
@@ -47,6 +51,9 @@ static struct {
     uint32_t next_ms;
     uint32_t storm_start;
     unsigned storm_count;
+    uint32_t last_mc[REC_COUNT];  /* ms each record was last multicast (0 = never) */
+    uint32_t pend_set, pend_extra, pend_at, pend_ip;   /* a delayed multicast answer (§6) */
+    uint16_t pend_port;
     struct mdns_stats stats;
 } m = { .sock = -1 };
 
@@ -175,6 +182,27 @@ static uint32_t all_records(void)
     return set;
 }
 
+static uint32_t shared_records(void)
+{
+    uint32_t set = 0;
+    for (unsigned s = 0; s < m.nsvc; s++) set |= REC_PTR(s) | REC_SVCS(s);
+    return set;
+}
+
+/* §6: the records of `set` multicast less than a second ago. */
+static uint32_t recent(uint32_t set, uint32_t now)
+{
+    uint32_t r = 0;
+    for (unsigned i = 0; i < REC_COUNT; i++)
+        if ((set & (1u << i)) && m.last_mc[i] && now - m.last_mc[i] < MULTICAST_GAP_MS) r |= 1u << i;
+    return r;
+}
+
+static void mark_multicast(uint32_t set, uint32_t now)
+{
+    for (unsigned i = 0; i < REC_COUNT; i++) if (set & (1u << i)) m.last_mc[i] = now ? now : 1;
+}
+
 static void send_to(const struct mdns_writer *w, uint32_t ip, uint16_t port)
 {
     if (w->err || m.sock < 0) return;
@@ -216,11 +244,40 @@ static void send_announce(int goodbye)
     unsigned n = put_set(&w, all_records(), 0, goodbye);
     mdns_set16(&w, 6, (uint16_t)n);
     m.stats.announces++;
+    mark_multicast(all_records(), board_now_ms());
     send_to(&w, MDNS_GROUP, MDNS_PORT);
+}
+
+/* A multicast response: answers `set`, additional `extra` (records of both sent < 1 s ago dropped,
+ * unless this answers a probe, §6). */
+static void send_response(uint32_t set, uint32_t extra, int probe, uint32_t ip, uint16_t port)
+{
+    uint32_t now = board_now_ms();
+    if (!probe) {
+        uint32_t r = recent(set | extra, now);
+        if (set & r) m.stats.rate_limited++;
+        set &= ~r;
+        extra &= ~r;
+    }
+    extra &= ~set;
+    if (!set) return;
+    struct mdns_writer w;
+    mdns_writer_init(&w, tx, sizeof tx);
+    struct mdns_header h = { 0, FLAGS_RESPONSE, 0, 0, 0, 0 };
+    mdns_put_header(&w, &h);
+    unsigned an = put_set(&w, set, 0, 0);
+    unsigned ar = put_set(&w, extra, 0, 0);
+    mdns_set16(&w, 6, (uint16_t)an);
+    mdns_set16(&w, 10, (uint16_t)ar);
+    m.stats.answered++;
+    send_to(&w, MDNS_GROUP, MDNS_PORT);
+    mark_multicast(set | extra, now);
+    emit(MDNS_EV_ANSWERED, (int)(an + ar), 0, ip, port);
 }
 
 static void start_probing(uint32_t delay)
 {
+    m.pend_set = m.pend_extra = m.pend_at = 0;
     m.state = MDNS_PROBING;
     m.step = 0;
     m.next_ms = board_now_ms() + delay;
@@ -241,8 +298,15 @@ static void conflict(void)
 
 int32_t mdns_poll(void)
 {
-    if (m.state == MDNS_OFF || m.state == MDNS_RUNNING) return 1000;
     uint32_t now = board_now_ms();
+    if (m.state == MDNS_RUNNING && m.pend_at) {
+        if ((int32_t)(now - m.pend_at) < 0) return (int32_t)(m.pend_at - now);
+        uint32_t set = m.pend_set, extra = m.pend_extra;
+        m.pend_set = m.pend_extra = m.pend_at = 0;
+        send_response(set, extra, 0, m.pend_ip, m.pend_port);
+        return 1000;
+    }
+    if (m.state == MDNS_OFF || m.state == MDNS_RUNNING) return 1000;
     if (!due(now)) { int32_t left = (int32_t)(m.next_ms - now); return left > 1000 ? 1000 : left; }
     if (m.state == MDNS_DEFERRING) { start_probing(0); return 0; }
     if (m.state == MDNS_PROBING) {
@@ -396,15 +460,23 @@ static void answer(const uint8_t *msg, size_t len, const struct mdns_header *h, 
     }
     if (!set) return;
     extra &= ~set;
+    if (!unicast) {
+        if (h->ns || !(set & shared_records())) { send_response(set, extra, h->ns != 0, ip, port); return; }
+        m.pend_set |= set;                                          /* §6: shared answers wait 20-120 ms */
+        m.pend_extra |= extra;
+        m.pend_ip = ip;
+        m.pend_port = port;
+        if (!m.pend_at) m.pend_at = (board_now_ms() + SHARED_DELAY_MIN_MS + board_random() % SHARED_DELAY_SPAN_MS) | 1u;
+        return;
+    }
     unsigned an = put_set(&w, set, legacy, 0);
     unsigned ar = legacy ? 0 : put_set(&w, extra, 0, 0);
     mdns_set16(&w, 4, (uint16_t)qd);
     mdns_set16(&w, 6, (uint16_t)an);
     mdns_set16(&w, 10, (uint16_t)ar);
     m.stats.answered++;
-    if (unicast) send_to(&w, ip, port);
-    else send_to(&w, MDNS_GROUP, MDNS_PORT);
-    emit(MDNS_EV_ANSWERED, (int)(an + ar), unicast, ip, port);
+    send_to(&w, ip, port);
+    emit(MDNS_EV_ANSWERED, (int)(an + ar), 1, ip, port);
 }
 
 void mdns_input(const uint8_t *msg, int32_t len, uint32_t ip, uint16_t port)
@@ -477,6 +549,7 @@ int32_t mdns_start(const struct mdns_config *cfg, mdns_event_fn fn)
     }
     m.ip = cfg->ip;
     m.fn = fn;
+    memset(m.last_mc, 0, sizeof m.last_mc);
     m.rename = 1;
     set_label();
     int32_t r = open_and_join();

@@ -7,7 +7,9 @@
  * while probing, or later a response giving our name other data (§9), renames to NAME-2,
  * NAME-3, ... and probes again; simultaneous probes are tie-broken as §8.2 says. Queries (multicast,
  * QU, and legacy unicast from a port other than 5353, §6.7) are answered with name compression,
- * additional records (RFC 6763 §12) and known-answer suppression (§7.1). Every malformed message
+ * additional records (RFC 6763 §12) and known-answer suppression (§7.1); multicast answers holding
+ * shared records (PTR) wait 20-120 ms and gather what further queries ask meanwhile, and no record
+ * is multicast twice within a second except in answer to a probe (§6). Every malformed message
  * is dropped and counted. No allocation: one static responder. */
 #ifndef MDNS_H
 #define MDNS_H
@@ -44,7 +46,7 @@ enum mdns_event_kind {
 struct mdns_event { enum mdns_event_kind kind; const char *name; int value, unicast; uint32_t from_ip; uint16_t from_port; };
 typedef void (*mdns_event_fn)(const struct mdns_event *ev);
 
-struct mdns_stats { uint32_t rx, malformed, queries, answered, known_answer_suppressed, probes, announces, conflicts; };
+struct mdns_stats { uint32_t rx, malformed, queries, answered, known_answer_suppressed, rate_limited, probes, announces, conflicts; };
 
 /* Joins 224.0.0.251, opens UDP 5353, starts probing. 0 or a negative STACK_E* error. */
 int32_t mdns_start(const struct mdns_config *cfg, mdns_event_fn fn);

@@ -99,6 +99,55 @@ static void reader(const uint8_t *msg, size_t len)
     read_errs[e < 0 ? -e : 0]++;
 }
 
+/* A query from 192.0.2.1:5353 for one name and type. */
+static size_t query(uint8_t *q, const char *name, uint16_t type)
+{
+    static const uint8_t head[12] = { 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
+    memcpy(q, head, 12);
+    int n = mdns_name_from_text(q + 12, name);
+    CHECK(n > 0);
+    size_t at = 12 + (size_t)n;
+    q[at] = 0; q[at + 1] = (uint8_t)type; q[at + 2] = 0; q[at + 3] = 1;
+    return at + 4;
+}
+
+/* Scripted, before the fuzzing: §8.1 probe timing, §6 answer delay for shared records and the
+ * once-a-second multicast limit, unique answers at once. */
+static void scripted(void)
+{
+    uint8_t q[300];
+    unsigned long s0 = sent_probes;
+    now_ms += 300; (void)mdns_poll();
+    CHECK(sent_probes == s0 + 1);
+    now_ms += 249; (void)mdns_poll();
+    CHECK(sent_probes == s0 + 1);                              /* 250 ms between probes */
+    now_ms += 1; (void)mdns_poll();
+    now_ms += 250; (void)mdns_poll();
+    CHECK(sent_probes == s0 + 3);
+    for (int i = 0; i < 40; i++) { now_ms += 100; (void)mdns_poll(); }
+    CHECK(mdns_state() == MDNS_RUNNING);
+    now_ms += 2000;
+    unsigned long r0 = sent_responses;
+    size_t n = query(q, "asnet.local", MDNS_TYPE_A);
+    mdns_input(q, (int32_t)n, 0xc0000201u, 5353);
+    CHECK(sent_responses == r0 + 1);                           /* unique record: at once */
+    mdns_input(q, (int32_t)n, 0xc0000201u, 5353);
+    CHECK(sent_responses == r0 + 1);                           /* not again within 1 s */
+    n = query(q, "_http._tcp.local", MDNS_TYPE_PTR);
+    mdns_input(q, (int32_t)n, 0xc0000201u, 5353);
+    now_ms += 19; (void)mdns_poll();
+    CHECK(sent_responses == r0 + 1);                           /* shared: not before 20 ms */
+    now_ms += 101; (void)mdns_poll();
+    CHECK(sent_responses == r0 + 2);                           /* by 120 ms */
+    mdns_input(q, (int32_t)n, 0xc0000201u, 5353);
+    now_ms += 121; (void)mdns_poll();
+    CHECK(sent_responses == r0 + 2);                           /* the PTR went out < 1 s ago */
+    now_ms += 1000;
+    mdns_input(q, (int32_t)n, 0xc0000201u, 5353);
+    now_ms += 121; (void)mdns_poll();
+    CHECK(sent_responses == r0 + 3);
+}
+
 int main(void)
 {
     static uint8_t buf[1 << 16];
@@ -108,6 +157,7 @@ int main(void)
     };
     struct mdns_config cfg = { "asnet", 0xc0000202u, svc, 2 };
     CHECK(mdns_start(&cfg, NULL) == 0);
+    scripted();
     uint8_t hdr[4];
     while (fread(hdr, 1, 4, stdin) == 4) {
         uint32_t n = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24;
@@ -133,10 +183,10 @@ int main(void)
     CHECK(!joined);
     const struct mdns_stats *st = mdns_stats();
     printf("{\"inputs\":%lu,\"reader\":%lu,\"records_read\":%lu,\"read_ok\":%lu,\"read_short\":%lu,\"read_name\":%lu,"
-           "\"rx\":%u,\"malformed\":%u,\"queries\":%u,\"answered\":%u,\"known_answer_suppressed\":%u,\"probes\":%u,"
+           "\"rx\":%u,\"malformed\":%u,\"queries\":%u,\"answered\":%u,\"known_answer_suppressed\":%u,\"rate_limited\":%u,\"probes\":%u,"
            "\"announces\":%u,\"conflicts\":%u,\"sent\":%lu,\"sent_responses\":%lu,\"sent_probes\":%lu,\"name\":\"%s\"}\n",
            inputs, reader_inputs, records_read, read_errs[0], read_errs[1], read_errs[2], st->rx, st->malformed, st->queries,
-           st->answered, st->known_answer_suppressed, st->probes, st->announces, st->conflicts, sent, sent_responses, sent_probes,
+           st->answered, st->known_answer_suppressed, st->rate_limited, st->probes, st->announces, st->conflicts, sent, sent_responses, sent_probes,
            mdns_hostname());
     return 0;
 }
