@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { Stack, ipToU32 } from '../host/stack.ts';
 import { Rng } from '../host/rng.ts';
-import { EINVAL, ENOBUFS, ENOENT } from '../host/abi.ts';
+import { EINVAL, ENOBUFS, ENOENT, EPERM } from '../host/abi.ts';
 import { onesSum, udpFrame } from './helpers/raw-host.ts';
 
 const MCAST = fileURLToPath(new URL('../build/stack.mcast.wasm', import.meta.url));
@@ -83,7 +83,10 @@ test('join: an IGMPv2 report to the group at once (Router Alert, TTL 1, group MA
   assert.equal(b.stat('igmp_out'), 2);
 });
 
-test('join/leave errors: not a group, all-hosts, table full, leave of a group not joined', () => {
+test('join/leave errors: before stack_init, not a group, all-hosts, table full, leave of a group not joined', () => {
+  const early = new Stack({ name: 'E', mac: '02:00:00:00:00:09', ip: '192.0.2.9', wasmPath: MCAST, init: false });
+  assert.equal(join(early, MDNS), EPERM);
+  assert.equal(leave(early, MDNS), EPERM);
   const b = stack();
   assert.equal(join(b, '192.0.2.9'), EINVAL);
   assert.equal(join(b, '224.0.0.1'), EINVAL);
