@@ -181,3 +181,23 @@ test('a second board with the same name renames itself to asnet-2.local; avahi s
   await stop(daemon);
   await stop(bus);
 });
+
+test('with a DHCP lease (dnsmasq on the bridge) the responder starts on the leased address', T, async () => {
+  await stopAll();
+  if (spawnSync('dnsmasq', ['--version']).status !== 0) assert.fail('dnsmasq is missing. Fix: apt-get install -y dnsmasq-base');
+  const dnsmasq = start(['dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--interface=br0', '--bind-interfaces', '--port=0',
+    '--dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,2m', `--dhcp-leasefile=${join(dir, 'leases')}`, '--pid-file', '--log-facility=-']);
+  await waitFor(() => /started, version/.test(dnsmasq.out()), 5_000, 'dnsmasq', dnsmasq);
+  const b = start([BIN, '--tap', 'tap0', '--mac', '02:00:00:00:00:44', '--service', 'http', '--mdns', 'leased',
+    '--mdns-service', '_http._tcp:80']);
+  await waitFor(() => /mdns: ready leased\.local/.test(b.out()), 30_000, 'a lease, then probing and announcing', b, dnsmasq);
+  const ip = /dhcp: bound (192\.0\.2\.\d+)/.exec(b.out())?.[1];
+  assert.ok(ip, b.out());
+  const { bus, daemon } = await avahi();
+  await waitFor(() => /Server startup complete/.test(daemon.out()), 15_000, 'avahi-daemon', daemon, bus);
+  assert.equal(inNs(['timeout', '10', 'avahi-resolve', '-4', '-n', 'leased.local']).trim(), `leased.local\t${ip}`);
+  await stop(b);
+  await stop(daemon);
+  await stop(bus);
+  await stop(dnsmasq);
+});
