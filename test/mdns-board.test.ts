@@ -148,6 +148,8 @@ test('avahi-resolve, avahi-browse and dig find the board, its services and their
   assert.match(ptr, /_services\._dns-sd\._udp\.local\.\s+10\s+IN\s+PTR\s+_mqtt\._tcp\.local\./, ptr);
   const srv = inNs(['dig', '+time=3', '+tries=2', '-p', '5353', '@192.0.2.2', 'asnet._http._tcp.local', 'SRV']);
   assert.match(srv, /asnet\._http\._tcp\.local\.\s+10\s+IN\s+SRV\s+0 0 80 asnet\.local\./, srv);
+  const aaaa = inNs(['dig', '+time=3', '+tries=2', '-p', '5353', '@192.0.2.2', 'asnet.local', 'AAAA']);
+  assert.match(aaaa, /^asnet\.local\.\s+10\s+IN\s+NSEC\s+asnet\.local\. A$/m, `no AAAA: an NSEC says only A exists (§6.1)\n${aaaa}`);
   const none = spawnSync('ip', ['netns', 'exec', NS, 'dig', '+time=2', '+tries=1', '-p', '5353', '@192.0.2.2', 'other.local', 'A'],
     { encoding: 'utf8', timeout: 10_000 });
   assert.equal(none.status, 9, `a name we do not own gets no answer (§6): dig exits 9 (no reply)\n${none.stdout}`);

@@ -21,7 +21,7 @@
 #define SHARED_DELAY_MIN_MS 20u   /* §6: answers with shared records wait 20-120 ms */
 #define SHARED_DELAY_SPAN_MS 101u
 #define MULTICAST_GAP_MS 1000u    /* §6: a record is multicast at most once a second */
-#define REC_COUNT (1u + 4u * MDNS_MAX_SERVICES)
+#define REC_COUNT (2u + 4u * MDNS_MAX_SERVICES)
 #define MDNS_RX_MAX 1472u
 #define MDNS_TX_MAX 1024u
 
@@ -31,6 +31,7 @@
 #define REC_SRV(s) (1u << (2 + 4 * (s)))
 #define REC_TXT(s) (1u << (3 + 4 * (s)))
 #define REC_SVCS(s) (1u << (4 + 4 * (s)))
+#define REC_NSEC (1u << (1 + 4 * MDNS_MAX_SERVICES))   /* §6.1: the host has an A record and nothing else */
 
 static const uint8_t LOCAL[] = "\5local";
 static const uint8_t SERVICES[] = "\11_services\7_dns-sd\4_udp\5local";
@@ -112,6 +113,17 @@ static void put_a(struct mdns_writer *w, uint16_t flush, uint32_t ttl)
     mdns_end_rdata(w, at);
 }
 
+/* §6.1 negative answer: NSEC naming the host itself as next name, type bitmap {A} (RFC 4034 §4.1;
+ * the name is written uncompressed, as RFC 4034 §4.1.1 wants). */
+static void put_nsec(struct mdns_writer *w, uint16_t flush, uint32_t ttl)
+{
+    size_t at = mdns_put_rr_head(w, m.host, MDNS_TYPE_NSEC, (uint16_t)(MDNS_CLASS_IN | flush), ttl);
+    mdns_put_bytes(w, m.host, mdns_name_len(m.host));
+    static const uint8_t bitmap[3] = { 0, 1, 0x40 };           /* window 0, 1 byte, bit 1 = type A */
+    mdns_put_bytes(w, bitmap, sizeof bitmap);
+    mdns_end_rdata(w, at);
+}
+
 static void put_srv(struct mdns_writer *w, unsigned s, uint16_t flush, uint32_t ttl)
 {
     uint8_t inst[MDNS_NAME_MAX];
@@ -166,6 +178,7 @@ static unsigned put_set(struct mdns_writer *w, uint32_t set, int legacy, int goo
     uint16_t flush = legacy ? 0 : MDNS_CLASS_TOP;
     uint32_t th = goodbye ? 0 : legacy ? TTL_LEGACY : TTL_HOST, to = goodbye ? 0 : legacy ? TTL_LEGACY : TTL_OTHER;
     if (set & REC_A) { put_a(w, flush, th); n++; }
+    if (set & REC_NSEC) { put_nsec(w, flush, th); n++; }
     for (unsigned s = 0; s < m.nsvc; s++) {
         if (set & REC_PTR(s)) { put_ptr(w, s, to); n++; }
         if (set & REC_SRV(s)) { put_srv(w, s, flush, th); n++; }
@@ -382,7 +395,10 @@ static uint32_t answers_for(const struct mdns_question *q, uint32_t *extra)
     int any = q->type == MDNS_TYPE_ANY;
     uint8_t t[MDNS_NAME_MAX], inst[MDNS_NAME_MAX];
     if ((q->cls & 0x7fffu) != MDNS_CLASS_IN && (q->cls & 0x7fffu) != MDNS_TYPE_ANY) return 0;
-    if (mdns_name_eq(q->name, m.host) && (any || q->type == MDNS_TYPE_A)) set |= REC_A;
+    if (mdns_name_eq(q->name, m.host)) {
+        if (any || q->type == MDNS_TYPE_A) { set |= REC_A; *extra |= REC_NSEC; }   /* §6.1: and no AAAA */
+        else set |= REC_NSEC;                                   /* a type we do not have (AAAA, ...) */
+    }
     for (unsigned s = 0; s < m.nsvc; s++) {
         if (type_name(s, t) < 0 || instance_name(s, inst) < 0) continue;
         if (mdns_name_eq(q->name, t) && (any || q->type == MDNS_TYPE_PTR)) {
