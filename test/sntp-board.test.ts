@@ -42,6 +42,13 @@ async function waitFor(pred: () => boolean, ms: number, what: string, ...logs: P
   }
 }
 
+/** Every process this file started that still runs (a failed test leaves its board and server). */
+async function stopAll(): Promise<void> {
+  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+  const end = Date.now() + 5_000;
+  while (procs.some((p) => p.exitCode === null) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
 async function stop(x: Proc): Promise<void> {
   if (x.p.exitCode !== null) return;
   x.p.kill('SIGTERM');
@@ -60,6 +67,10 @@ function chrony(): Proc {
     `pidfile ${join(dir, 'chronyd.pid')}`, `driftfile ${join(dir, 'drift')}`, ''].join('\n'));
   return start(['chronyd', '-x', '-d', '-u', 'root', '-f', conf]);
 }
+
+/** True once the board logged a sync whose round trip was under 100 ms (a slower one, e.g. behind an ARP
+ * resolution, makes the client re-poll after 1 s, sntp.h). */
+const goodSync = (b: Proc) => [...b.out().matchAll(/sntp: synced, step -?\d+ ms, delay (-?\d+) us/g)].some((m) => Number(m[1]) < 100_000);
 
 /** Reads "sntp: utc MS" lines as they arrive and compares each with the host clock at arrival. */
 function clockErrors(b: Proc, n: number, ms: number): Promise<number[]> {
@@ -97,7 +108,7 @@ test('against chrony: after sync the board\'s UTC is within 50 ms of the server\
   const c = chrony();
   await waitFor(() => /Disabled control of system clock/.test(c.out()), 10_000, 'chronyd', c);
   const b = board(['--static', '--ip', '192.0.2.2', '--sntp', '192.0.2.1', '--sntp-poll', '2', '--sntp-clock']);
-  await waitFor(() => /sntp: synced/.test(b.out()), 15_000, 'the first sync', b, c);
+  await waitFor(() => goodSync(b), 15_000, 'a sync', b, c);
   assert.doesNotMatch(b.out(), /sntp: rejected/, 'chrony\'s replies all pass the checks');
   const errs = await clockErrors(b, 5, 15_000);
   for (const e of errs) assert.ok(Math.abs(e) < 50, `board clock off by ${e} ms (host clock - board UTC): ${errs}`);
@@ -109,6 +120,7 @@ test('against chrony: after sync the board\'s UTC is within 50 ms of the server\
 });
 
 test('forged, replayed and malformed replies are ignored; RATE slows the client, DENY stops it', T, async () => {
+  await stopAll();
   const peer = start(['python3', PEER, '40']);
   await waitFor(() => /ready/.test(peer.out()), 10_000, 'the scripted server', peer);
   const b = board(['--static', '--ip', '192.0.2.2', '--sntp', '192.0.2.1', '--sntp-poll', '2', '--sntp-clock']);
@@ -123,7 +135,9 @@ test('forged, replayed and malformed replies are ignored; RATE slows the client,
     '192.0.2.1:123 server unsynchronised', '192.0.2.1:123 short', '192.0.2.1:123 zero timestamp',
     '192.0.2.1:124 origin mismatch',
   ], second);
-  for (const m of log.matchAll(/sntp: synced, step (-?\d+) ms/g)) assert.ok(Math.abs(Number(m[1])) < 50, `a forged time was taken:\n${log}`);
+  // Each forgery would step the clock by an hour; a genuine step stays far below (the first sample may be
+  // off by half its round trip when ARP delayed the request: then the client re-polls after 1 s).
+  for (const m of log.matchAll(/sntp: synced, step (-?\d+) ms/g)) assert.ok(Math.abs(Number(m[1])) < 10_000, `a forged time was taken:\n${log}`);
   const errs = await clockErrors(b, 2, 10_000);
   for (const e of errs) assert.ok(Math.abs(e) < 50, `board clock off by ${e} ms after the forgeries`);
   // Request 3 gets RATE (poll field 2^2 s): the interval doubles to 4 s, and the next request waits for it.
@@ -143,6 +157,7 @@ test('forged, replayed and malformed replies are ignored; RATE slows the client,
 });
 
 test('the server comes from DHCP option 42 (dnsmasq), then chrony answers', T, async () => {
+  await stopAll();
   const c = chrony();
   await waitFor(() => /Disabled control of system clock/.test(c.out()), 10_000, 'chronyd', c);
   const dnsmasq = start(['dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--interface=tap0', '--bind-interfaces',
@@ -150,7 +165,7 @@ test('the server comes from DHCP option 42 (dnsmasq), then chrony answers', T, a
     `--dhcp-leasefile=${join(dir, 'leases')}`, '--pid-file', '--log-dhcp', '--log-facility=-']);
   await waitFor(() => /started, version/.test(dnsmasq.out()), 5_000, 'dnsmasq', dnsmasq);
   const b = board(['--sntp', 'dhcp', '--sntp-poll', '2', '--sntp-clock']);
-  await waitFor(() => /sntp: synced/.test(b.out()), 30_000, 'a sync with the DHCP-named server', b, dnsmasq, c);
+  await waitFor(() => goodSync(b), 30_000, 'a sync with the DHCP-named server', b, dnsmasq, c);
   assert.match(b.out(), /dhcp: bound 192\.0\.2\.1\d\d/);
   assert.match(b.out(), /sntp: server 192\.0\.2\.1\n/);
   assert.match(dnsmasq.out(), /requested options:[\s\S]*42/, 'the board asks for option 42');

@@ -6,6 +6,11 @@
 #include "stack_glue.h"
 
 #define RETRY_FIRST_MS 2000u
+/* A round trip this slow (an ARP resolution on the way out, a busy link) makes the offset uncertain
+ * by half of it: the sample is used, and a fresh one is asked for after QUICK_MS, up to QUICK_MAX times. */
+#define SLOW_DELAY_US 100000
+#define QUICK_MS 1000u
+#define QUICK_MAX 3u
 
 static struct {
     struct sntp_config cfg;
@@ -18,6 +23,7 @@ static struct {
     uint32_t poll_s;             /* current poll interval: poll_min_s, raised by RATE kisses */
     uint32_t retry_ms;           /* backoff of unanswered requests */
     int synced;
+    unsigned quick;              /* slow samples in a row (each followed by a quick re-poll) */
     int64_t offset_us;           /* UTC µs = local µs + offset_us */
     struct sntp_stats stats;
 } c = { .sock = -1 };
@@ -70,7 +76,9 @@ static void take_time(const struct sntp_reply *r, uint64_t t4_ms)
     c.synced = 1;
     c.stats.synced++;
     c.retry_ms = RETRY_FIRST_MS;
-    sleep_for((uint64_t)c.poll_s * 1000u);
+    int slow = delay > SLOW_DELAY_US && c.quick < QUICK_MAX;
+    c.quick = slow ? c.quick + 1 : 0;
+    sleep_for(slow ? QUICK_MS : (uint64_t)c.poll_s * 1000u);
     emit(SNTP_EV_SYNCED, SNTP_OK, change / 1000, delay, 0, 0);
 }
 
@@ -181,6 +189,7 @@ int32_t sntp_set_server(uint32_t ip)
     c.cfg.server = ip;
     c.poll_s = c.cfg.poll_min_s;
     c.retry_ms = RETRY_FIRST_MS;
+    c.quick = 0;
     memset(c.nonce, 0, sizeof c.nonce);
     c.state = ip ? SNTP_SLEEPING : SNTP_IDLE;
     c.next_ms = sntp_local_ms();                          /* ask at once */

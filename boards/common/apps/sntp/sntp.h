@@ -4,7 +4,9 @@
  * sntp_server_from_dhcp). A request goes out when due; the reply must come from the server's
  * port 123 and echo our request's random transmit timestamp (RFC 5905 §8), else it is ignored and
  * counted, as are replays and late duplicates (the nonce is spent by the first good reply).
- * Polls every poll_min_s while the server answers; an unanswered request is retried after 2 s,
+ * Polls every poll_min_s while the server answers (1 s after a sample whose round trip exceeded
+ * 100 ms, at most 3 times in a row: such a sample's offset is uncertain by half of it); an
+ * unanswered request is retried after 2 s,
  * 4 s, ... up to poll_max_s. Kiss-of-death (RFC 5905 §7.4): RATE doubles the poll interval
  * (at least to the server's poll field), DENY and RSTR stop all requests to that server until
  * sntp_set_server is called again. No allocation: one static client.
