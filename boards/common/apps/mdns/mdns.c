@@ -371,6 +371,21 @@ static int lose_tiebreak(const struct mdns_reader *r, const struct mdns_rr *rr)
     return theirs > m.ip;
 }
 
+/* True when a TXT record's rdata is exactly the one we would send for service s. */
+static int same_txt(const struct mdns_reader *r, const struct mdns_rr *rr, unsigned s)
+{
+    uint8_t mine[512];
+    struct mdns_writer w;
+    mdns_writer_init(&w, mine, sizeof mine);
+    put_txt(&w, s, 0, 0);
+    if (w.err) return 0;
+    struct mdns_reader back;
+    struct mdns_rr ours;
+    back.msg = mine; back.len = w.len; back.off = 0;
+    if (mdns_read_rr(&back, &ours) < 0) return 0;
+    return ours.rdlen == rr->rdlen && !memcmp(mine + ours.rdata_off, r->msg + rr->rdata_off, rr->rdlen);
+}
+
 /* Known answers (§7.1) of a query that we would give anyway: removed from `set`. */
 static uint32_t known(const struct mdns_reader *r, const struct mdns_rr *rr, uint32_t set)
 {
@@ -378,6 +393,11 @@ static uint32_t known(const struct mdns_reader *r, const struct mdns_rr *rr, uin
     size_t end;
     if (rr->type == MDNS_TYPE_A && unique_name(rr->name) == 0 && same_data(r, rr, 0) && rr->ttl >= TTL_HOST / 2)
         return set & ~REC_A;
+    int which = unique_name(rr->name);
+    if (rr->type == MDNS_TYPE_SRV && which > 0 && same_data(r, rr, which) && rr->ttl >= TTL_HOST / 2)
+        return set & ~REC_SRV(which - 1);
+    if (rr->type == MDNS_TYPE_TXT && which > 0 && rr->ttl >= TTL_OTHER / 2 && same_txt(r, rr, (unsigned)which - 1))
+        return set & ~REC_TXT(which - 1);
     if (rr->type != MDNS_TYPE_PTR || rr->ttl < TTL_OTHER / 2) return set;
     if (mdns_read_name_at(r->msg, rr->rdata_off + rr->rdlen, rr->rdata_off, target, &end) < 0) return set;
     for (unsigned s = 0; s < m.nsvc; s++) {

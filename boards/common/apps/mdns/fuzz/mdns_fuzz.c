@@ -146,6 +146,25 @@ static void scripted(void)
     mdns_input(q, (int32_t)n, 0xc0000201u, 5353);
     now_ms += 121; (void)mdns_poll();
     CHECK(sent_responses == r0 + 3);
+    /* §7.1 known answers for SRV and TXT: a matching one suppresses the answer, a different one does not. */
+    static const uint8_t srv_ka[] = { 0xc0, 12, 0, 33, 0, 1, 0, 0, 0, 120, 0, 19, 0, 0, 0, 0, 0, 80,
+                                      5, 'a', 's', 'n', 'e', 't', 5, 'l', 'o', 'c', 'a', 'l', 0 };
+    static const uint8_t txt_ka[] = { 0xc0, 12, 0, 16, 0, 1, 0, 0, 0x11, 0x94, 0, 19,
+                                      6, 'p', 'a', 't', 'h', '=', '/', 11, 'm', 'o', 'd', 'e', 'l', '=', 'a', 's', 'n', 'e', 't' };
+    uint32_t ka0 = mdns_stats()->known_answer_suppressed;
+    for (int k = 0; k < 4; k++) {
+        now_ms += 1100;
+        n = query(q, "asnet._http._tcp.local", k < 2 ? MDNS_TYPE_SRV : MDNS_TYPE_TXT);
+        const uint8_t *ka = k < 2 ? srv_ka : txt_ka;
+        size_t kl = k < 2 ? sizeof srv_ka : sizeof txt_ka;
+        memcpy(q + n, ka, kl);
+        if (k & 1) q[n + kl - 1] ^= 1;                           /* a different port / TXT byte */
+        q[7] = 1;                                               /* ancount */
+        unsigned long before = sent_responses;
+        mdns_input(q, (int32_t)(n + kl), 0xc0000201u, 5353);
+        CHECK(sent_responses == before + (k & 1));
+    }
+    CHECK(mdns_stats()->known_answer_suppressed == ka0 + 2);
 }
 
 int main(void)
