@@ -154,7 +154,7 @@ test('avahi-resolve, avahi-browse and dig find the board, its services and their
     { encoding: 'utf8', timeout: 10_000 });
   assert.equal(none.status, 9, `a name we do not own gets no answer (§6): dig exits 9 (no reply)\n${none.stdout}`);
   await stop(b);
-  assert.match(b.out(), /posix: stopped/);
+  await waitFor(() => /posix: stopped/.test(b.out()), 5_000, 'the board\'s last line (stdout may trail its exit)', b);
   // The goodbye (TTL 0, §10.1) makes avahi forget the board at once.
   await waitFor(() => !/asnet/.test(inNs(['timeout', '5', 'avahi-browse', '-tpc', '_http._tcp'], 10_000)), 10_000, 'avahi to drop the goodbye\'d service', daemon);
   await stop(daemon);
