@@ -50,6 +50,11 @@ export const IP_REASS: bool = isDefined(ASNET_IP_REASS);
 export const REASS_DATAGRAMS: i32 = 2;     // datagrams being reassembled at once
 export const REASS_PER_SOURCE: i32 = 1;    // of which one source may hold
 export const REASS_MAX_BYTES: i32 = 4096;  // payload of a reassembled datagram (a multiple of 64)
+// IPv4 multicast with IGMPv2 (ip/igmp.ts) is a build option: `--use ASNET_MCAST=1`
+// (stack.mcast.wasm, entry assembly/index.mcast.ts, which adds the mcast_join/mcast_leave exports).
+// @ts-ignore: isDefined is a compile-time builtin
+export const MCAST: bool = isDefined(ASNET_MCAST);
+export const MCAST_GROUPS: i32 = 4;        // groups joined at once (224.0.0.1 is implicit)
 export const FRAME_MAX: i32 = 1536;
 export const TCP_BUF_DEFAULT: i32 = 8192; // default SO_SNDBUF / SO_RCVBUF: a cap, not a reservation
 

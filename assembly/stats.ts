@@ -23,6 +23,7 @@ export const enum Stat {
   icmp_rate_limited, icmp_echo_dropped, arp_rate_limited, ip_martian_src,
   ip_reass_ok, ip_reass_fail, ip_reass_overlap, ip_reass_timeout,
   ooo_pruned, listen_no_pcb,
+  igmp_in, igmp_out, igmp_bad, mcast_filtered,
   COUNT,
 }
 

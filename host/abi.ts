@@ -216,6 +216,7 @@ export const CONFIG = {
   REASS_DATAGRAMS: 2,
   REASS_PER_SOURCE: 1,
   REASS_MAX_BYTES: 4096,
+  MCAST_GROUPS: 4,
   FRAME_MAX: 1536,
   TCP_BUF_DEFAULT: 8192,
 } as const;
@@ -355,9 +356,13 @@ export const STAT = {
   ip_reass_timeout: 85,
   ooo_pruned: 86,
   listen_no_pcb: 87,
+  igmp_in: 88,
+  igmp_out: 89,
+  igmp_bad: 90,
+  mcast_filtered: 91,
 } as const;
 export type StatName = keyof typeof STAT;
-export const STAT_COUNT = 88;
+export const STAT_COUNT = 92;
 export const STAT_NAMES = Object.keys(STAT) as StatName[];
 
 // ---- record layouts (u32 fields, in order) ----

@@ -42,14 +42,18 @@ function exportsOf(file: string): string[] {
   return WebAssembly.Module.exports(mod).map((e) => e.name).filter((n) => n !== 'memory').sort();
 }
 
-test('every export named in docs/ABI.md exists, and nothing else but memory (stack.wasm and app.wasm)', () => {
-  const [stackPart, appPart] = readFileSync(new URL('../docs/ABI.md', import.meta.url), 'utf8').split('## Application builds');
+test('every export named in docs/ABI.md exists, and nothing else but memory (stack.wasm, app.wasm, stack.mcast.wasm)', () => {
+  const [stackPart, rest] = readFileSync(new URL('../docs/ABI.md', import.meta.url), 'utf8').split('## Application builds');
+  const [appPart, mcastPart] = rest.split('## Multicast build');
   const documented = documentedCalls(stackPart);
   const exports = exportsOf('stack.wasm');
   for (const name of new Set(documented)) assert.ok(exports.includes(name), `documented export ${name} missing`);
   for (const name of exports) assert.ok(documented.includes(name), `export ${name} is not documented`);
   const appCalls = documentedCalls(appPart);
   assert.deepEqual(exportsOf('app.wasm'), [...exports, ...appCalls].sort(), 'app.wasm = the stack ABI + the documented app calls');
+  const mcastCalls = documentedCalls(mcastPart);
+  assert.deepEqual(mcastCalls, ['mcast_join', 'mcast_leave']);
+  assert.deepEqual(exportsOf('stack.mcast.wasm'), [...exports, ...mcastCalls].sort(), 'stack.mcast.wasm = the stack ABI + the documented multicast calls');
 });
 
 /** check_invariants() of a healthy stack: 0, or ENOSYS (-38) in the release build, which ships without it. */

@@ -35,7 +35,7 @@ test('the reader refuses what it cannot bound: recursion (direct, mutual), call_
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
-for (const f of ['stack.wasm', 'stack.checked.wasm', 'stack.server.wasm', 'app.wasm']) {
+for (const f of ['stack.wasm', 'stack.checked.wasm', 'stack.server.wasm', 'app.wasm', 'stack.mcast.wasm']) {
   test(`build/${f}: no recursion, no call_indirect, bounded call depth`, () => {
     const g = readCallGraph(join(ROOT, 'build', f));
     const rows = analyse(g);

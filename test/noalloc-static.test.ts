@@ -28,6 +28,7 @@ const TARGETS = [
   { target: 'app', entry: 'examples/as-app/services.ts', file: 'build/app.wasm' },
   { target: 'server', entry: 'assembly/index.ts', file: 'build/stack.server.wasm' },
   { target: 'reass', entry: 'assembly/index.ts', file: 'build/stack.reass.wasm' },
+  { target: 'mcast', entry: 'assembly/index.mcast.ts', file: 'build/stack.mcast.wasm' },
 ];
 
 /** Compiles one asconfig target with names, in memory; `patch` may rewrite a source file first. */

@@ -91,10 +91,10 @@ function send(type: u32, dst: u32, ciaddr: u32): void {
   if (type == DHCPDECLINE || type == DHCPRELEASE || selecting) p = dhcpEmitAddr(p, OPT_SERVER_ID, d.server);
   if (type == DHCPDISCOVER || type == DHCPREQUEST) {
     store<u8>(p, <u8>OPT_MAX_MSG_SIZE); store<u8>(p + 1, 2); store<u16>(p + 2, bswap<u16>(576)); p += 4;
-    store<u8>(p, <u8>OPT_PARAM_LIST); store<u8>(p + 1, 6);
+    store<u8>(p, <u8>OPT_PARAM_LIST); store<u8>(p + 1, 7);
     store<u32>(p + 2, 0x3a060301);        // 1 mask, 3 router, 6 DNS, 58 T1
-    store<u16>(p + 6, 0x333b);            // 59 T2, 51 lease
-    p += 8;
+    store<u32>(p + 6, 0x2a333b);          // 59 T2, 51 lease, 42 NTP servers (the 4th byte is overwritten)
+    p += 9;
   }
   store<u8>(p, <u8>OPT_END);
   const len = max(<i32>(p + 1 - m), DHCP_MIN_LEN);
@@ -250,7 +250,7 @@ function renew(s: u8): void {
   d.nextAt = deadlineIn(max(left / 2, 60000));
 }
 
-// Lease information for dhcp_info(): 10 x u32 at ptr.
+// Lease information for dhcp_info(): 11 x u32 at ptr (the 11th, the NTP server, is read by the SNTP app).
 export function dhcpWriteInfo(ptr: usize): void {
   store<u32>(ptr, d.state);
   store<u32>(ptr, d.state >= DHCP_BOUND ? d.offered : 0, 4);
@@ -262,6 +262,7 @@ export function dhcpWriteInfo(ptr: usize): void {
   store<u32>(ptr, secondsUntil(d.t1At), 28);
   store<u32>(ptr, secondsUntil(d.t2At), 32);
   store<u32>(ptr, secondsUntil(d.endAt), 36);
+  store<u32>(ptr, dopts.ntp, 40);          // as parsed from the last message for our xid (the ACK)
 }
 
 function secondsUntil(t: u32): u32 {

@@ -1,7 +1,8 @@
 // IPv4 input and output for one interface (RFC 791, RFC 1122 §3.2.1). No forwarding; fragments
 // are dropped and counted (TCP sets DF and sizes segments to the MTU) unless the build includes
 // reassembly (ip/reass.ts, `--use ASNET_IP_REASS=1`).
-import { IP_REASS, Sysctl, sysctl } from "../config";
+import { IP_REASS, MCAST, Sysctl, sysctl } from "../config";
+import { PROTO_IGMP, igmpInput, igmpMember, igmpReset, igmpTimer, mcastMac } from "./igmp";
 import { reassInput, reassReset, reassTimer } from "./reass";
 import { txFrame } from "../core/buf";
 import { checksum } from "../core/checksum";
@@ -46,6 +47,8 @@ export function ipInput(h: usize, avail: i32): void {
   // RFC 1122 §3.2.1.3 (g): 127/8 is internal host loopback and must not appear on a network; a
   // "martian" source is dropped before anything (a SYN-queue entry, an ARP request) is spent on it.
   if ((src >>> 24) == 127) { count(Stat.ip_martian_src); return; }
+  // ASNET_MCAST: a group datagram is ours only for a group we joined (RFC 1112 §7.2).
+  if (MCAST && (dst >>> 28) == 14 && !igmpMember(dst)) { count(Stat.mcast_filtered); return; }
   if (ipIsFragment(h)) {
     if (!IP_REASS) { count(Stat.ip_frag_drop); return; }
     const whole = reassInput(h);
@@ -64,6 +67,8 @@ export function ipInput(h: usize, avail: i32): void {
     udpInput(h, src, dst, l4, l4len);
   } else if (proto == PROTO_ICMP) {
     icmpInput(h, l4, l4len, dst == ourIp);
+  } else if (MCAST && proto == PROTO_IGMP) {
+    igmpInput(dst, l4, l4len);
   } else {
     count(Stat.ip_proto_unknown);
     if (dst == ourIp) icmpSendUnreachable(h, UNREACH_PROTOCOL);
@@ -73,19 +78,23 @@ export function ipInput(h: usize, avail: i32): void {
 // Finishes and sends the datagram whose transport part (l4len bytes) is already at TX_L4.
 // Returns false when there is no route (destination off-link and no gateway).
 // Broadcasts (limited or our subnet's) go to the Ethernet broadcast address without ARP;
-// multicast is not supported and reports no route.
+// Multicast reports no route, except in the ASNET_MCAST build: a group gets its RFC 1112 MAC and
+// TTL 255 in 224.0.0.0/24 (link-local, never forwarded; what mDNS requires, RFC 6762 §11), else 1.
 export function ipOutput(proto: u32, dst: u32, l4len: i32, df: bool): bool {
   const bcast = isBroadcastOrMulticast(dst);
-  if (bcast && (dst >>> 28) >= 14 && dst != 0xffffffff) { count(Stat.ip_addr_drop); return false; }
+  const grp = MCAST && (dst >>> 28) == 14;
+  if (bcast && (dst >>> 28) >= 14 && dst != 0xffffffff && !grp) { count(Stat.ip_addr_drop); return false; }
   const nextHop = bcast || onLink(dst) ? dst : gateway;
   if (nextHop == 0) { count(Stat.ip_addr_drop); return false; }
   const f = txFrame;
-  ipEmit(f + ETH_HLEN, IP_HLEN + l4len, ++ipId & 0xffff, <u32>sysctl(Sysctl.ip_default_ttl), proto, ourIp, dst, df);
+  const ttl = grp ? ((dst >>> 8) == 0xe00000 ? 255 : 1) : <u32>sysctl(Sysctl.ip_default_ttl);
+  ipEmit(f + ETH_HLEN, IP_HLEN + l4len, ++ipId & 0xffff, ttl, proto, ourIp, dst, df);
   macCopy(f + 6, ourMac);
   put16(f + 12, ETHERTYPE_IPV4);
   count(Stat.ip_out);
   const len = ETH_HLEN + IP_HLEN + l4len;
-  if (bcast) { macCopy(f, broadcastMac); netifSend(f, len); }
+  if (grp) { mcastMac(f, dst); netifSend(f, len); }
+  else if (bcast) { macCopy(f, broadcastMac); netifSend(f, len); }
   else arpOutput(nextHop, f, len);
   return true;
 }
@@ -94,9 +103,11 @@ export function ipReset(): void {
   ipId = 0;
   icmpReset();
   if (IP_REASS) reassReset();
+  if (MCAST) igmpReset();
 }
 
 // Slow-timer work of the IP layer.
 export function ipTimer(): void {
   if (IP_REASS) reassTimer();
+  if (MCAST) igmpTimer();
 }

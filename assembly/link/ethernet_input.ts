@@ -1,13 +1,16 @@
-// Ethernet input: accept frames for our MAC or broadcast, hand IPv4 and ARP on.
+// Ethernet input: accept frames for our MAC or broadcast (and, with ASNET_MCAST, our groups' MACs),
+// hand IPv4 and ARP on.
 import { ETH_HLEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ethType, macCopy, macEquals, macIsBroadcast } from "../wire/ethernet";
 import { count, Stat } from "../stats";
 import { ipInput } from "../ip/ip4";
 import { arpInput } from "./arp_cache";
 import { ourMac, rxPeerMac, setRxPeer } from "./netif";
+import { MCAST } from "../config";
+import { igmpMacAccept } from "../ip/igmp";
 
 export function ethernetInput(f: usize, len: i32): void {
   count(Stat.eth_in);
-  if (!macEquals(f, ourMac) && !macIsBroadcast(f)) { count(Stat.eth_drop); return; }
+  if (!macEquals(f, ourMac) && !macIsBroadcast(f) && !(MCAST && igmpMacAccept(f))) { count(Stat.eth_drop); return; }
   const type = ethType(f);
   if (type == ETHERTYPE_IPV4) {
     macCopy(rxPeerMac, f + 6);

@@ -23,6 +23,7 @@ export const OPT_PAD: u32 = 0;
 export const OPT_SUBNET_MASK: u32 = 1;
 export const OPT_ROUTER: u32 = 3;
 export const OPT_DNS: u32 = 6;
+export const OPT_NTP: u32 = 42;                 // RFC 2132 §8.3 NTP servers (the first is kept)
 export const OPT_REQUESTED_IP: u32 = 50;
 export const OPT_LEASE_TIME: u32 = 51;
 export const OPT_MSG_TYPE: u32 = 53;
@@ -51,6 +52,7 @@ export const OPT_END: u32 = 255;
   lease: u32;       // s, 0 when absent
   t1: u32;
   t2: u32;
+  ntp: u32;
 }
 
 export const dopts = changetype<DhcpOpts>(memory.data(offsetof<DhcpOpts>()));
@@ -83,6 +85,7 @@ function dhcpOne(code: u32, v: usize, len: u32): void {
   else if (code == OPT_LEASE_TIME) dopts.lease = x;
   else if (code == OPT_T1) dopts.t1 = x;
   else if (code == OPT_T2) dopts.t2 = x;
+  else if (code == OPT_NTP) dopts.ntp = x;
 }
 
 // Writes the fixed part of a BOOTREQUEST for our MAC and the magic cookie; returns the option

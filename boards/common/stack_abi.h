@@ -182,6 +182,7 @@
 #define STACK_REASS_DATAGRAMS (2)
 #define STACK_REASS_PER_SOURCE (1)
 #define STACK_REASS_MAX_BYTES (4096)
+#define STACK_MCAST_GROUPS (4)
 #define STACK_FRAME_MAX (1536)
 #define STACK_TCP_BUF_DEFAULT (8192)
 
@@ -354,7 +355,11 @@
 #define STACK_STAT_ip_reass_timeout 85
 #define STACK_STAT_ooo_pruned 86
 #define STACK_STAT_listen_no_pcb 87
-#define STACK_STAT_COUNT 88
+#define STACK_STAT_igmp_in 88
+#define STACK_STAT_igmp_out 89
+#define STACK_STAT_igmp_bad 90
+#define STACK_STAT_mcast_filtered 91
+#define STACK_STAT_COUNT 92
 #define STACK_STAT_LIST(X) \
   X(eth_in, 0) \
   X(eth_drop, 1) \
@@ -443,7 +448,11 @@
   X(ip_reass_overlap, 84) \
   X(ip_reass_timeout, 85) \
   X(ooo_pruned, 86) \
-  X(listen_no_pcb, 87)
+  X(listen_no_pcb, 87) \
+  X(igmp_in, 88) \
+  X(igmp_out, 89) \
+  X(igmp_bad, 90) \
+  X(mcast_filtered, 91)
 
 /* ---- record layouts: word index of each u32 field (docs/ABI.md) ---- */
 #define STACK_TCP_INFO_STATE 0

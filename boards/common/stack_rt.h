@@ -16,6 +16,14 @@
 #define STACK_RT_APP_EXPORTS(X)
 #endif
 
+/* The multicast build (build/stack.mcast.wasm, assembly/index.mcast.ts) also exports
+ * mcast_join(group) and mcast_leave(group); boards built with -DSTACK_RT_MCAST call them. */
+#ifdef STACK_RT_MCAST
+#define STACK_RT_MCAST_EXPORTS(X) X(mcast_join, 1) X(mcast_leave, 1)
+#else
+#define STACK_RT_MCAST_EXPORTS(X)
+#endif
+
 /* Every export a board may call, with its parameter count (docs/ABI.md). */
 #define STACK_RT_EXPORTS(X) \
   X(stack_init, 5) X(netif_set_addr, 3) X(netif_set_link, 1) X(rx_buffer, 0) X(netif_input, 1) \
@@ -28,7 +36,7 @@
   X(udp_close, 1) X(dhcp_start, 0) X(dhcp_stop, 1) X(dhcp_info, 2) X(dns_set_server, 1) \
   X(dns_query, 2) X(dns_result, 2) X(dns_cancel, 1) X(ev_poll, 0) X(trace_poll, 0) \
   X(sysctl_get, 1) X(sysctl_set, 2) X(stats_get, 1) X(netstat_count, 1) X(netstat_row, 2) \
-  X(pool_stats, 2) X(footprint, 1) STACK_RT_APP_EXPORTS(X)
+  X(pool_stats, 2) X(footprint, 1) STACK_RT_APP_EXPORTS(X) STACK_RT_MCAST_EXPORTS(X)
 
 enum stack_rt_export {
 #define STACK_RT_ENUM(name, argc) STACK_RT_##name,

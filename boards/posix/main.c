@@ -20,6 +20,7 @@
 #include <time.h>
 #include "asnet.h"
 #include "board.h"
+#include "apps.h"
 #include "impair.h"
 #include "posix.h"
 #include "stack_glue.h"
@@ -164,6 +165,7 @@ static void usage(void)
     fprintf(stderr, "usage: asnet-posix --tap NAME [--ip A [--mask M] [--gw G]] [--static] [--dhcp-timeout S] [--mac MAC]\n"
                     "                   [--service echo|discard|chargen|http]... [--dns IP] [--resolve NAME]\n"
                     "                   [--wasm stack.wasm (RUNTIME=wamr builds)]\n"
+                    "                   [--sntp IP|dhcp [--sntp-poll S] [--sntp-max S] [--sntp-clock]] (apps.c)\n"
                     "                   [--impair loss=P,delay=MS,jitter=MS,reorder=P,dup=P,corrupt=P,seed=N]\n");
     exit(64);
 }
@@ -175,6 +177,9 @@ static void parse_args(int argc, char **argv, const char **tap, struct asnet_con
         int bad = 0;
         if (!strcmp(a, "--dhcp")) { cfg->dhcp = 1; continue; }            /* the default; kept for scripts */
         if (!strcmp(a, "--static")) { static_only = 1; continue; }
+        int app = apps_arg(a, v);                                        /* apps.c: --sntp ... */
+        if (app < 0) { fprintf(stderr, "bad value for %s: %s\n", a, v); exit(64); }
+        if (app > 0) { i += app == 1; continue; }
         if (!v) usage();
         if (!strcmp(a, "--tap")) *tap = v;
         else if (!strcmp(a, "--resolve")) resolve_name = v;
@@ -247,6 +252,7 @@ int main(int argc, char **argv)
 #else
     if (services_start(services ? services : SVC_ECHO) < 0) { fprintf(stderr, "services failed\n"); return 1; }
 #endif
+    if (apps_start(dhcp_handle) < 0) { fprintf(stderr, "apps failed\n"); return 1; }
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     signal(SIGUSR1, on_signal);
@@ -256,11 +262,15 @@ int main(int argc, char **argv)
 #ifndef STACK_RT_APP
         services_poll();
 #endif
+        int32_t apps_next = apps_poll();
+        if (apps_next < next) next = apps_next;
         const char *why;
+        int trapped = asnet_trapped(&why);
+        if (trapped) apps_restart();
 #ifdef STACK_RT_APP
-        if (asnet_trapped(&why)) (void)stack_glue_call0(STACK_RT_app_start);         /* board_log said why */
+        if (trapped) (void)stack_glue_call0(STACK_RT_app_start);         /* board_log said why */
 #else
-        if (asnet_trapped(&why)) services_restart(services ? services : SVC_ECHO);   /* board_log said why */
+        if (trapped) services_restart(services ? services : SVC_ECHO);   /* board_log said why */
 #endif
         if (netstat_requested) { netstat_requested = 0; print_netstat(); }
         if (dhcp_handle > 0 && !dhcp_bound && fallback_ip && (int32_t)(board_now_ms() - dhcp_deadline) >= 0) {
@@ -272,6 +282,7 @@ int main(int argc, char **argv)
         }
         board_wait(next < 50 ? next : 50);
     }
+    apps_stop();
     print_netstat();
     if (impair_config()->on) impair_print(stdout);
     printf("posix: stopped\n");
