@@ -26,7 +26,7 @@ import {
   OUR_MSS, sendAck, sendRstFor, sendRstReply, sendSyn, tcpOutput,
 } from "./output";
 import {
-  ccInit, detectLoss, F_REORDER_SEEN, onDupAck, onNewAck, rearmAfterAck, rttSample, zeroWindowInFlight,
+  ccInit, detectLoss, F_REORDER_SEEN, F_TLP_SENT, resendFirstHole, onDupAck, onNewAck, rearmAfterAck, rttSample, zeroWindowInFlight,
 } from "./congestion";
 import {
   closeFinished, connectionFailed, enterTimeWait, pcbDestroy, restartTimeWait, startFinWait2Timer,
@@ -394,15 +394,20 @@ function processAck(p: Pcb): bool {
   if (seqGt(segAck, p.sndNxt)) { count(Stat.ack_unsent_drop); sendAck(p); return false; }
   if (seqLt(segAck, p.sndUna - p.maxSndWnd)) { count(Stat.ack_unsent_drop); sendAck(p); return false; }
   const una = p.sndUna;
+  // The lowest SACKed byte before this ACK: the cumulative ACK passing it filled a hole (RACK).
+  const sackLow = p.sackHead != NIL ? rangeStart(<i32>p.sackHead) : una;
+  const rtxTo = seqGt(p.rtxNext, una) ? p.rtxNext : una;   // retransmitted so far in this recovery
+  const rtxSacked = p.sackHead != NIL ? rangeBytesIn(<i32>p.sackHead, una, rtxTo) : 0;
   const sacked = (p.flags & F_SACK) != 0 && opts.sackCount > 0 ? updateScoreboard(p) : 0;
   const wndScaled = segWnd << p.wsSnd;
   if (seqGt(segAck, p.sndUna)) {
-    ackNewData(p, sacked);
+    ackNewData(p, sacked, seqGt(sackLow, una) && seqGeq(segAck, sackLow));
   } else if (segAck == p.sndUna && p.sndNxt != p.sndUna && (segFlags & FIN) == 0 &&
              (sacked > 0 || (segLen == 0 && wndScaled == p.sndWnd && opts.sackCount == 0))) {
     // Duplicate ACK: RFC 5681 §2 (no data, same window), or with SACK any ACK that SACKs new
     // data, whatever its window or payload (RFC 6675 §2; the peer's autotuning moves the window).
     onDupAck(p, sacked);
+    if (sacked > 0 && rangeBytesIn(<i32>p.sackHead, una, rtxTo) > rtxSacked) resendFirstHole(p);
   }
   detectLoss(p, p.sndUna - una + sacked);   // also after a cumulative ACK with SACK info (IsLost)
   if (seqLt(p.sndWl1, segSeq) || (p.sndWl1 == segSeq && seqLeq(p.sndWl2, segAck))) updateSendWindow(p);
@@ -431,13 +436,14 @@ function afterAckStateChange(p: Pcb): bool {
   return true;
 }
 
-function ackNewData(p: Pcb, sacked: u32): void {
+function ackNewData(p: Pcb, sacked: u32, holeFilled: bool): void {
   const acked = segAck - p.sndUna;
   const q = sndq(p);
   const dataAcked = min(acked, q.len);
   q.consume(dataAcked);
-  // RFC 8985 §6.2 step 2: a hole below SACKed data filled with no retransmission was reordering.
-  if (p.sackHead != NIL && p.backoff == 0 && (p.flags & F_IN_RECOVERY) == 0) p.flags |= F_REORDER_SEEN;
+  // RFC 8985 §6.2 step 2: a hole below data SACKed before this ACK, filled with no retransmission
+  // (no recovery, no RTO), was reordering.
+  if (holeFilled && p.backoff == 0 && (p.flags & F_IN_RECOVERY) == 0 && !seqLt(p.rtxNext, p.rtxEnd)) p.flags |= F_REORDER_SEEN;
   p.sndUna = segAck;
   onNewAck(p, segAck, acked, sacked, opts.tsEcr, opts.hasTs);
   if (p.sackHead != NIL) rangeTrimBelow(changetype<usize>(p) + offsetof<Pcb>("sackHead"), p.sndUna);
@@ -458,7 +464,9 @@ function updateScoreboard(p: Pcb): u32 {
   for (let i = 0; i < opts.sackCount; i++) {
     const s = sackStart(i);
     const e = sackEnd(i);
-    if (i == 0 && seqLeq(e, segAck)) p.flags |= F_REORDER_SEEN;
+    // A D-SACK while a tail-loss probe is out is the probe's own echo (RFC 8985 §7.4), and one
+    // during recovery or after an RTO answers our own repeated retransmissions: not reordering.
+    if (i == 0 && seqLeq(e, segAck) && (p.flags & (F_TLP_SENT | F_IN_RECOVERY)) == 0 && p.backoff == 0) p.flags |= F_REORDER_SEEN;
     // Ignore blocks outside (snd_una, snd_nxt] (stale or forged; the D-SACK too).
     if (!seqLt(s, e) || seqLeq(e, p.sndUna) || seqGt(e, p.sndNxt) || seqLt(s, p.sndUna)) continue;
     rangeAdd(head, s, e);
