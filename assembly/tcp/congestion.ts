@@ -67,7 +67,7 @@ export function ccInit(p: Pcb): void {
 // beyond SND.NXT in sequence space: they would make [SND.UNA, rtxEnd) a huge "lost" stretch whose
 // "retransmission" sends unsent data without advancing SND.NXT. Marks never pass SND.NXT.
 function freshMarks(p: Pcb): void {
-  if (seqGt(p.rtxEnd, p.sndNxt) || seqGt(p.rtxNext, p.sndNxt)) {
+  if (seqGt(p.rtxEnd, p.sndNxt)) {
     p.rtxNext = p.sndUna;
     p.rtxEnd = p.sndUna;
   }
@@ -278,15 +278,19 @@ export function prrSent(p: Pcb, len: u32): void {
 // once (only it: the holes above went later). Without this, a full send buffer (no new data to
 // clock out) leaves it to the RTO.
 export function resendFirstHole(p: Pcb): void {
-  if ((p.flags & F_IN_RECOVERY) == 0) return;
+  if (p.flags & F_IN_RECOVERY) sendNow(p, p.sndUna, p.sndUna + segmentPayloadMax(p));
+}
+
+// Sends [from, to) at once (F_FORCE_TX), then whatever else tcpOutput may; a lost stretch that
+// was still to send stays marked.
+function sendNow(p: Pcb, from: u32, to: u32): void {
   const next = p.rtxNext;
   const end = p.rtxEnd;
-  const pending = seqLt(next, end);
-  p.rtxNext = p.sndUna;
-  p.rtxEnd = p.sndUna + segmentPayloadMax(p);
+  p.rtxNext = from;
+  p.rtxEnd = to;
   p.flags |= F_FORCE_TX;
   tcpOutput(p);
-  if (pending) {                      // the lost stretch still to send stays marked
+  if (seqLt(next, end)) {
     p.rtxNext = seqMax(next, p.rtxNext);
     p.rtxEnd = seqMax(end, p.rtxNext);
   } else p.rtxEnd = p.rtxNext;
@@ -340,12 +344,12 @@ export function onRecoveryTimer(p: Pcb): bool {
   } else {
     // RFC 8985 §7.3: send one new segment if the peer's window allows, else the last one again.
     count(Stat.tcp_loss_probes);
-    p.flags |= F_TLP_SENT | F_FORCE_TX;
+    p.flags |= F_TLP_SENT;
+    let from = p.sndNxt;
     if (p.sndUna + p.sndLen == p.sndNxt || !seqGt(p.sndUna + p.sndWnd, p.sndNxt)) {
-      p.rtxNext = p.sndNxt - min(p.sndNxt - p.sndUna, segmentPayloadMax(p));
-      p.rtxEnd = p.sndNxt;
+      from -= min(p.sndNxt - p.sndUna, segmentPayloadMax(p));
     }
-    tcpOutput(p);
+    sendNow(p, from, p.sndNxt);
     p.rtxNext = p.sndUna;             // the probe marks nothing lost: the holes are RACK's to find
     p.rtxEnd = p.sndUna;
   }
