@@ -63,8 +63,8 @@ export function ccInit(p: Pcb): void {
   p.rtxEnd = p.iss;
 }
 
-// Marks left from long ago (a fresh PCB's zeros, or 2 GiB of loss-free transfer since) can lie
-// beyond SND.NXT in sequence space: they would make [SND.UNA, rtxEnd) a huge "lost" stretch whose
+// Marks left from long ago (2 GiB of loss-free transfer since they were set) can lie beyond
+// SND.NXT in sequence space: they would make [SND.UNA, rtxEnd) a huge "lost" stretch whose
 // "retransmission" sends unsent data without advancing SND.NXT. Marks never pass SND.NXT.
 function freshMarks(p: Pcb): void {
   if (seqGt(p.rtxEnd, p.sndNxt)) {
@@ -72,6 +72,7 @@ function freshMarks(p: Pcb): void {
     p.rtxEnd = p.sndUna;
   }
 }
+
 
 function clampRto(ms: u32): u32 {
   return min(max(ms, <u32>sysctl(Sysctl.tcp_rto_min_ms)), <u32>sysctl(Sysctl.tcp_rto_max_ms));
@@ -270,15 +271,6 @@ function prrOnAck(p: Pcb, delivered: u32, mss: u32): void {
 // Every data segment sent during recovery counts toward prr_out.
 export function prrSent(p: Pcb, len: u32): void {
   if (p.flags & F_IN_RECOVERY) p.rttStart = prrOut(p) + len;
-}
-
-// A lost retransmission (RFC 8985 §6.2 with retransmission order for send times): holes are
-// retransmitted in sequence order, so a duplicate ACK in recovery that SACKs retransmitted data
-// above the first hole says that hole's retransmission, sent earlier, was lost. It goes again at
-// once (only it: the holes above went later). Without this, a full send buffer (no new data to
-// clock out) leaves it to the RTO.
-export function resendFirstHole(p: Pcb): void {
-  if (p.flags & F_IN_RECOVERY) sendNow(p, p.sndUna, p.sndUna + segmentPayloadMax(p));
 }
 
 // Sends [from, to) at once (F_FORCE_TX), then whatever else tcpOutput may; a lost stretch that

@@ -26,7 +26,7 @@ import {
   OUR_MSS, sendAck, sendRstFor, sendRstReply, sendSyn, tcpOutput,
 } from "./output";
 import {
-  ccInit, detectLoss, F_REORDER_SEEN, F_TLP_SENT, resendFirstHole, onDupAck, onNewAck, rearmAfterAck, rttSample, zeroWindowInFlight,
+  ccInit, detectLoss, F_REORDER_SEEN, onDupAck, onNewAck, rearmAfterAck, rttSample, zeroWindowInFlight,
 } from "./congestion";
 import {
   closeFinished, connectionFailed, enterTimeWait, pcbDestroy, restartTimeWait, startFinWait2Timer,
@@ -396,8 +396,6 @@ function processAck(p: Pcb): bool {
   const una = p.sndUna;
   // The lowest SACKed byte before this ACK: the cumulative ACK passing it filled a hole (RACK).
   const sackLow = p.sackHead != NIL ? rangeStart(<i32>p.sackHead) : una;
-  const rtxTo = seqGt(p.rtxNext, una) ? p.rtxNext : una;   // retransmitted so far in this recovery
-  const rtxSacked = p.sackHead != NIL ? rangeBytesIn(<i32>p.sackHead, una, rtxTo) : 0;
   const sacked = (p.flags & F_SACK) != 0 && opts.sackCount > 0 ? updateScoreboard(p) : 0;
   const wndScaled = segWnd << p.wsSnd;
   if (seqGt(segAck, p.sndUna)) {
@@ -407,7 +405,6 @@ function processAck(p: Pcb): bool {
     // Duplicate ACK: RFC 5681 §2 (no data, same window), or with SACK any ACK that SACKs new
     // data, whatever its window or payload (RFC 6675 §2; the peer's autotuning moves the window).
     onDupAck(p, sacked);
-    if (sacked > 0 && rangeBytesIn(<i32>p.sackHead, una, rtxTo) > rtxSacked) resendFirstHole(p);
   }
   detectLoss(p, p.sndUna - una + sacked);   // also after a cumulative ACK with SACK info (IsLost)
   if (seqLt(p.sndWl1, segSeq) || (p.sndWl1 == segSeq && seqLeq(p.sndWl2, segAck))) updateSendWindow(p);
@@ -456,18 +453,16 @@ function ackNewData(p: Pcb, sacked: u32, holeFilled: bool): void {
 }
 
 // RFC 2018 §3 / RFC 6675 §3: record what the peer holds above snd_una. Returns the bytes newly
-// SACKed. A first block at or below the cumulative ACK is a D-SACK (RFC 2883 §4): the peer got a
-// segment twice, so a retransmission was needless: RACK's reordering_seen (RFC 8985 §6.2).
+// SACKed. A first block at or below the cumulative ACK is a D-SACK (RFC 2883 §4): ignored.
 function updateScoreboard(p: Pcb): u32 {
   const head = changetype<usize>(p) + offsetof<Pcb>("sackHead");
   const before = rangeBytesIn(<i32>p.sackHead, p.sndUna, p.sndNxt);
   for (let i = 0; i < opts.sackCount; i++) {
     const s = sackStart(i);
     const e = sackEnd(i);
-    // A D-SACK while a tail-loss probe is out is the probe's own echo (RFC 8985 §7.4), and one
-    // during recovery or after an RTO answers our own repeated retransmissions: not reordering.
-    if (i == 0 && seqLeq(e, segAck) && (p.flags & (F_TLP_SENT | F_IN_RECOVERY)) == 0 && p.backoff == 0) p.flags |= F_REORDER_SEEN;
-    // Ignore blocks outside (snd_una, snd_nxt] (stale or forged; the D-SACK too).
+    // Ignore blocks outside (snd_una, snd_nxt] (stale or forged; the D-SACK too: RFC 8985 §6.2 takes
+    // reordering_seen from original segments delivered out of order only, and our D-SACKs mostly
+    // answer our own probes and repeated retransmissions).
     if (!seqLt(s, e) || seqLeq(e, p.sndUna) || seqGt(e, p.sndNxt) || seqLt(s, p.sndUna)) continue;
     rangeAdd(head, s, e);
   }
