@@ -9,6 +9,8 @@ import { root, sourceDigest } from './source-digest.mjs';
 const asc = join(root, 'node_modules', '.bin', 'asc');
 const r = spawnSync(asc, ['assembly/index.ts', '--target', 'release'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 if (r.status !== 0) process.exit(r.status ?? 1);
+const s = spawnSync(process.execPath, [join(root, 'scripts', 'wasm-shrink.mjs'), join(root, 'build', 'stack.wasm')], { stdio: 'inherit' });
+if (s.status !== 0) process.exit(1);
 const digest = sourceDigest();
 mkdirSync(join(root, 'prebuilt'), { recursive: true });
 copyFileSync(join(root, 'build', 'stack.wasm'), join(root, 'prebuilt', 'stack.wasm'));

@@ -26,6 +26,8 @@ function buildRelease() {
     process.exit(1);
   }
   if (out.length) process.stderr.write(`${out.join('\n')}\n`);
+  const s = spawnSync(process.execPath, [join(root, 'scripts', 'wasm-shrink.mjs'), wasm], { stdio: 'inherit' });
+  if (s.status !== 0) process.exit(1);
   writeFileSync(stamp, digest);
 }
 
