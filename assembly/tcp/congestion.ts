@@ -63,6 +63,15 @@ export function ccInit(p: Pcb): void {
   p.rtxEnd = p.iss;
 }
 
+// Marks left from long ago (2 GiB of loss-free transfer since they were set) can lie beyond
+// SND.NXT in sequence space: they would make [SND.UNA, rtxEnd) a huge "lost" stretch whose
+// "retransmission" sends unsent data without advancing SND.NXT. Marks never pass SND.NXT.
+function freshMarks(p: Pcb): void {
+  if (seqGt(p.rtxEnd, p.sndNxt)) {
+    p.rtxNext = p.sndUna;
+    p.rtxEnd = p.sndUna;
+  }
+}
 
 
 function clampRto(ms: u32): u32 {
@@ -209,6 +218,7 @@ export function detectLoss(p: Pcb, delivered: u32): void {
 
 // Extends the lost stretch to `edge`; what was retransmitted already (below rtxNext) stays sent.
 export function markLost(p: Pcb, edge: u32): void {
+  freshMarks(p);
   if (!seqLt(p.rtxNext, p.rtxEnd)) p.rtxNext = seqMax(p.rtxNext, p.sndUna);
   edge = seqMin(edge, p.sndNxt);
   if (seqGt(edge, p.rtxEnd)) p.rtxEnd = edge;
@@ -223,6 +233,7 @@ function mayEnterRecovery(p: Pcb): bool {
 
 function enterRecovery(p: Pcb, mss: u32, delivered: u32): void {
   if (!mayEnterRecovery(p)) return;
+  freshMarks(p);
   const flight = p.sndNxt - p.sndUna;
   p.ssthresh = max(flight >> 1, 2 * mss);   // RFC 5681 eq. (4)
   p.recover = p.sndNxt;
