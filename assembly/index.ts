@@ -100,6 +100,15 @@ export function tcp_fasttmr(): i32 {
   return <i32>tcpFastTimer();           // ms until the next retransmission deadline
 }
 
+// Fires the retransmission deadlines (RTO, persist, RACK reordering timer, tail-loss probe) that
+// are due; returns ms until the next one (0x7fffffff: none). Hosts with their own 250/500 ms ticks
+// call it after input and after application calls, which may arm a deadline shorter than a tick.
+export function tcp_deadlines(): i32 {
+  if (!initialized) return EPERM;
+  refreshNow();
+  return <i32>tcpDeadlines();
+}
+
 export function tcp_slowtmr(): i32 {
   if (!initialized) return EPERM;
   refreshNow();

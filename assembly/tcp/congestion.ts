@@ -17,6 +17,8 @@ import { armPersist, pipe, segmentPayloadMax, tcpOutput } from "./output";
 const INITIAL_RTO_MS: u32 = 1000;     // RFC 6298 §2.1
 const DUPTHRESH: u32 = 3;             // RFC 5681 §3.2
 const WC_DELACK_MS: u32 = 250;        // RFC 8985 §7.2 WCDelAckT: our own delayed ACK waits a 250 ms tick
+const PTO_MIN_MS: u32 = 10;           // Linux's floor on the PTO (tcp_schedule_loss_probe): with a sub-ms
+                                      // SRTT, 2 SRTT is shorter than the host's own scheduling jitter
 
 // Loss-recovery flag bits (the high end of Pcb.flags; pcb.ts defines the low ones).
 export const F_FORCE_TX: u32 = 1 << 31;      // the next segment goes out whatever pipe and cwnd say
@@ -57,7 +59,20 @@ export function ccInit(p: Pcb): void {
   p.ssthresh = 0x7fffffff;             // RFC 5681 §3.1: arbitrarily high
   p.dupacks = 0;
   p.recover = p.iss;
+  p.rtxNext = p.iss;                   // no lost stretch: [rtxNext, rtxEnd) empty inside the window
+  p.rtxEnd = p.iss;
 }
+
+// Marks left from long ago (2 GiB of loss-free transfer since they were set) can lie beyond
+// SND.NXT in sequence space: they would make [SND.UNA, rtxEnd) a huge "lost" stretch whose
+// "retransmission" sends unsent data without advancing SND.NXT. Marks never pass SND.NXT.
+function freshMarks(p: Pcb): void {
+  if (seqGt(p.rtxEnd, p.sndNxt)) {
+    p.rtxNext = p.sndUna;
+    p.rtxEnd = p.sndUna;
+  }
+}
+
 
 function clampRto(ms: u32): u32 {
   return min(max(ms, <u32>sysctl(Sysctl.tcp_rto_min_ms)), <u32>sysctl(Sysctl.tcp_rto_max_ms));
@@ -187,21 +202,23 @@ export function detectLoss(p: Pcb, delivered: u32): void {
       }
     }
   }
-  if (seqGt(edge, p.sndUna)) markLost(p, edge);
-  else if ((p.flags & F_SACK) != 0 || p.dupacks < DUPTHRESH) return;   // NewReno: the DupAck rule
   // A lost retransmission (RFC 8985 §6.2, RACK's rule applied to the oldest hole): data sent after
   // the hole's retransmission (above recover) was SACKed, the hole was not: it goes again, and
   // recover moves up so that only data sent after this retransmission can repeat the verdict.
+  // Checked whatever the reordering window says: the evidence is newer data delivered.
   if ((p.flags & F_IN_RECOVERY) != 0 && p.sackHead != NIL && seqGt(p.rtxNext, p.sndUna) &&
       seqGt(rangeHighest(<i32>p.sackHead, p.sndUna), p.recover)) {
     p.rtxNext = p.sndUna;
     p.recover = p.sndNxt;
   }
+  if (seqGt(edge, p.sndUna)) markLost(p, edge);
+  else if ((p.flags & F_SACK) != 0 || p.dupacks < DUPTHRESH) return;   // NewReno: the DupAck rule
   if ((p.flags & F_IN_RECOVERY) == 0) enterRecovery(p, mss, delivered != 0 ? delivered : mss);
 }
 
 // Extends the lost stretch to `edge`; what was retransmitted already (below rtxNext) stays sent.
 export function markLost(p: Pcb, edge: u32): void {
+  freshMarks(p);
   if (!seqLt(p.rtxNext, p.rtxEnd)) p.rtxNext = seqMax(p.rtxNext, p.sndUna);
   edge = seqMin(edge, p.sndNxt);
   if (seqGt(edge, p.rtxEnd)) p.rtxEnd = edge;
@@ -216,6 +233,7 @@ function mayEnterRecovery(p: Pcb): bool {
 
 function enterRecovery(p: Pcb, mss: u32, delivered: u32): void {
   if (!mayEnterRecovery(p)) return;
+  freshMarks(p);
   const flight = p.sndNxt - p.sndUna;
   p.ssthresh = max(flight >> 1, 2 * mss);   // RFC 5681 eq. (4)
   p.recover = p.sndNxt;
@@ -255,6 +273,21 @@ export function prrSent(p: Pcb, len: u32): void {
   if (p.flags & F_IN_RECOVERY) p.rttStart = prrOut(p) + len;
 }
 
+// Sends [from, to) at once (F_FORCE_TX), then whatever else tcpOutput may; a lost stretch that
+// was still to send stays marked.
+function sendNow(p: Pcb, from: u32, to: u32): void {
+  const next = p.rtxNext;
+  const end = p.rtxEnd;
+  p.rtxNext = from;
+  p.rtxEnd = to;
+  p.flags |= F_FORCE_TX;
+  tcpOutput(p);
+  if (seqLt(next, end)) {
+    p.rtxNext = seqMax(next, p.rtxNext);
+    p.rtxEnd = seqMax(end, p.rtxNext);
+  } else p.rtxEnd = p.rtxNext;
+}
+
 // ---- timers: RTO, RACK reordering timer, tail-loss probe ----
 
 // RFC 6298 §5.2-5.3 after an ACK of new data; then RFC 8985 §7.2: the PTO when a probe may help.
@@ -269,7 +302,7 @@ export function rearmAfterAck(p: Pcb): void {
 export function schedulePto(p: Pcb): void {
   if (sysctl(Sysctl.tcp_early_retrans) < 3 || (p.flags & (F_SACK | F_IN_RECOVERY | F_TLP_SENT | F_PERSIST | F_REO_TIMER)) != F_SACK) return;
   if (p.srtt == 0 || caState(p) > 1) return;
-  let pto = <u32>(p.srtt >> 2);
+  let pto = max(<u32>(p.srtt >> 2), PTO_MIN_MS);
   if (p.sndNxt - p.sndUna <= segmentPayloadMax(p)) pto += WC_DELACK_MS;
   const at = deadlineIn(pto);
   if (<i32>(p.rtxAt - at) < 0 && (p.flags & F_TLP_TIMER) == 0) return;   // the RTO comes first
@@ -296,16 +329,19 @@ export function onRecoveryTimer(p: Pcb): bool {
     count(Stat.tcp_rack_reo_timeouts);
     const mss = segmentPayloadMax(p);
     markLost(p, rangeHighest(<i32>p.sackHead, p.sndUna));
-    if ((p.flags & F_IN_RECOVERY) == 0 && seqGt(p.rtxEnd, p.sndUna)) enterRecovery(p, mss, 0);
+    // As Linux (tcp_rack_reo_timeout), the timer counts as one delivered segment for PRR: with the
+    // slow-start reduction bound two segments go, so a lost ACK cannot leave the second hole to
+    // the RTO when the peer has nothing more to send.
+    if ((p.flags & F_IN_RECOVERY) == 0 && seqGt(p.rtxEnd, p.sndUna)) enterRecovery(p, mss, mss);
   } else {
     // RFC 8985 §7.3: send one new segment if the peer's window allows, else the last one again.
     count(Stat.tcp_loss_probes);
-    p.flags |= F_TLP_SENT | F_FORCE_TX;
+    p.flags |= F_TLP_SENT;
+    let from = p.sndNxt;
     if (p.sndUna + p.sndLen == p.sndNxt || !seqGt(p.sndUna + p.sndWnd, p.sndNxt)) {
-      p.rtxNext = p.sndNxt - min(p.sndNxt - p.sndUna, segmentPayloadMax(p));
-      p.rtxEnd = p.sndNxt;
+      from -= min(p.sndNxt - p.sndUna, segmentPayloadMax(p));
     }
-    tcpOutput(p);
+    sendNow(p, from, p.sndNxt);
     p.rtxNext = p.sndUna;             // the probe marks nothing lost: the holes are RACK's to find
     p.rtxEnd = p.sndUna;
   }
@@ -321,7 +357,8 @@ export function onRetransmitTimeout(p: Pcb): void {
   p.cwnd = mss;
   p.rto = min(p.rto << 1, <u32>sysctl(Sysctl.tcp_rto_max_ms));
   if (p.backoff < 255) p.backoff++;
-  p.flags &= ~(F_IN_RECOVERY | TIMER_KINDS | F_TLP_SENT);
+  // As Linux's tcp_enter_loss, an RTO forgets the reordering seen (RACK falls back to reo_wnd 0).
+  p.flags &= ~(F_IN_RECOVERY | TIMER_KINDS | F_TLP_SENT | F_REORDER_SEEN);
   p.recover = p.sndNxt;
   p.dupacks = 0;
   p.rtxNext = p.sndUna;

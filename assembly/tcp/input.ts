@@ -394,10 +394,12 @@ function processAck(p: Pcb): bool {
   if (seqGt(segAck, p.sndNxt)) { count(Stat.ack_unsent_drop); sendAck(p); return false; }
   if (seqLt(segAck, p.sndUna - p.maxSndWnd)) { count(Stat.ack_unsent_drop); sendAck(p); return false; }
   const una = p.sndUna;
+  // The lowest SACKed byte before this ACK: the cumulative ACK passing it filled a hole (RACK).
+  const sackLow = p.sackHead != NIL ? rangeStart(<i32>p.sackHead) : una;
   const sacked = (p.flags & F_SACK) != 0 && opts.sackCount > 0 ? updateScoreboard(p) : 0;
   const wndScaled = segWnd << p.wsSnd;
   if (seqGt(segAck, p.sndUna)) {
-    ackNewData(p, sacked);
+    ackNewData(p, sacked, seqGt(sackLow, una) && seqGeq(segAck, sackLow));
   } else if (segAck == p.sndUna && p.sndNxt != p.sndUna && (segFlags & FIN) == 0 &&
              (sacked > 0 || (segLen == 0 && wndScaled == p.sndWnd && opts.sackCount == 0))) {
     // Duplicate ACK: RFC 5681 §2 (no data, same window), or with SACK any ACK that SACKs new
@@ -431,13 +433,14 @@ function afterAckStateChange(p: Pcb): bool {
   return true;
 }
 
-function ackNewData(p: Pcb, sacked: u32): void {
+function ackNewData(p: Pcb, sacked: u32, holeFilled: bool): void {
   const acked = segAck - p.sndUna;
   const q = sndq(p);
   const dataAcked = min(acked, q.len);
   q.consume(dataAcked);
-  // RFC 8985 §6.2 step 2: a hole below SACKed data filled with no retransmission was reordering.
-  if (p.sackHead != NIL && p.backoff == 0 && (p.flags & F_IN_RECOVERY) == 0) p.flags |= F_REORDER_SEEN;
+  // RFC 8985 §6.2 step 2: a hole below data SACKed before this ACK, filled with no retransmission
+  // (no recovery, no RTO), was reordering.
+  if (holeFilled && p.backoff == 0 && (p.flags & F_IN_RECOVERY) == 0 && !seqLt(p.rtxNext, p.rtxEnd)) p.flags |= F_REORDER_SEEN;
   p.sndUna = segAck;
   onNewAck(p, segAck, acked, sacked, opts.tsEcr, opts.hasTs);
   if (p.sackHead != NIL) rangeTrimBelow(changetype<usize>(p) + offsetof<Pcb>("sackHead"), p.sndUna);
@@ -450,16 +453,16 @@ function ackNewData(p: Pcb, sacked: u32): void {
 }
 
 // RFC 2018 §3 / RFC 6675 §3: record what the peer holds above snd_una. Returns the bytes newly
-// SACKed. A first block at or below the cumulative ACK is a D-SACK (RFC 2883 §4): the peer got a
-// segment twice, so a retransmission was needless: RACK's reordering_seen (RFC 8985 §6.2).
+// SACKed. A first block at or below the cumulative ACK is a D-SACK (RFC 2883 §4): ignored.
 function updateScoreboard(p: Pcb): u32 {
   const head = changetype<usize>(p) + offsetof<Pcb>("sackHead");
   const before = rangeBytesIn(<i32>p.sackHead, p.sndUna, p.sndNxt);
   for (let i = 0; i < opts.sackCount; i++) {
     const s = sackStart(i);
     const e = sackEnd(i);
-    if (i == 0 && seqLeq(e, segAck)) p.flags |= F_REORDER_SEEN;
-    // Ignore blocks outside (snd_una, snd_nxt] (stale or forged; the D-SACK too).
+    // Ignore blocks outside (snd_una, snd_nxt] (stale or forged; the D-SACK too: RFC 8985 §6.2 takes
+    // reordering_seen from original segments delivered out of order only, and our D-SACKs mostly
+    // answer our own probes and repeated retransmissions).
     if (!seqLt(s, e) || seqLeq(e, p.sndUna) || seqGt(e, p.sndNxt) || seqLt(s, p.sndUna)) continue;
     rangeAdd(head, s, e);
   }

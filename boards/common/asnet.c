@@ -113,7 +113,8 @@ int32_t asnet_poll(void)
     forget_routes_after_trap();
     dispatch_events();
     forget_routes_after_trap();
-    return next;
+    int32_t d = stack_glue_deadline();   /* what the callbacks' sends armed (a tail-loss probe) */
+    return d < next ? d : next;
 }
 
 /* ---- TCP ---- */

@@ -171,8 +171,9 @@ static int32_t run_tick(uint32_t now, uint32_t *deadline, uint32_t period, enum 
     return r;
 }
 
-/* tcp_fasttmr returns ms until the next retransmission deadline (docs/ABI.md): an RTO of 300 ms
- * fires at 300 ms, not at the next-but-one 250 ms tick. */
+/* tcp_fasttmr and tcp_deadlines return ms until the next retransmission deadline (docs/ABI.md):
+ * an RTO of 300 ms fires at 300 ms, not at the next-but-one 250 ms tick, and a 1 ms RACK
+ * reordering timer armed by an ACK fires after 1 ms. */
 static uint32_t next_rtx;
 static int rtx_armed;
 
@@ -190,19 +191,31 @@ static int32_t until(uint32_t now, uint32_t deadline)
     return d < 0 ? 0 : d;
 }
 
+/* Remembers the retransmission deadline an export reported (ms from now; 0x7fffffff: none). */
+static void note_rtx(uint32_t now, int32_t r)
+{
+    if (r >= 0) { rtx_armed = r < 0x7fffffff; next_rtx = now + (uint32_t)r; }
+}
+
+int32_t stack_glue_deadline(void)
+{
+    uint32_t now = board_now_ms();
+    note_rtx(now, stack_glue_call0(STACK_RT_tcp_deadlines));   /* fires the due ones */
+    flush_tx();
+    return rtx_armed ? until(now, next_rtx) : INT32_MAX;
+}
+
 int32_t stack_glue_step(void)
 {
     flush_tx();
     receive_frames();
     uint32_t now = board_now_ms();
     uint32_t slow_before = next_slow;
-    int32_t r = run_tick(now, &next_fast, STACK_GLUE_FAST_MS, STACK_RT_tcp_fasttmr);
-    if (r < 0 && rtx_armed && (int32_t)(now - next_rtx) >= 0) r = stack_glue_call0(STACK_RT_tcp_fasttmr);
-    if (r >= 0) { rtx_armed = r < 0x7fffffff; next_rtx = now + (uint32_t)r; }
+    note_rtx(now, run_tick(now, &next_fast, STACK_GLUE_FAST_MS, STACK_RT_tcp_fasttmr));
     run_tick(now, &next_slow, STACK_GLUE_SLOW_MS, STACK_RT_tcp_slowtmr);
     if (next_slow != slow_before) check_link();
-    flush_tx();
-    int32_t a = until(now, next_fast), b = until(now, next_slow);
-    if (rtx_armed && until(now, next_rtx) < a) a = until(now, next_rtx);
+    int32_t a = stack_glue_deadline();   /* input may have armed one shorter than a tick (RACK, TLP) */
+    int32_t f = until(now, next_fast), b = until(now, next_slow);
+    if (f < a) a = f;
     return a < b ? a : b;
 }

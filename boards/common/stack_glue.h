@@ -35,6 +35,9 @@ int stack_glue_start(const struct stack_glue_config *cfg);
 int32_t stack_glue_call(enum stack_rt_export fn, const uint32_t *args, uint32_t argc);
 /* One pass of the main loop; returns the ms until the next timer is due. */
 int32_t stack_glue_step(void);
+/* Fires the retransmission deadlines that are due (tcp_deadlines); returns ms until the next one
+ * (INT32_MAX: none). Call it after application calls: a send may arm a tail-loss probe. */
+int32_t stack_glue_deadline(void);
 /* 1 once after each trap (the module was restarted: handles are gone), with the reason. */
 int stack_glue_trapped(const char **why);
 /* Linear memory [off, off+len), or NULL. */

@@ -28,6 +28,7 @@
 #define STACK_RT_EXPORTS(X) \
   X(stack_init, 5) X(netif_set_addr, 3) X(netif_set_link, 1) X(rx_buffer, 0) X(netif_input, 1) \
   X(io_buffer, 0) X(io_buffer_size, 0) X(timers_run, 0) X(tcp_fasttmr, 0) X(tcp_slowtmr, 0) \
+  X(tcp_deadlines, 0) \
   X(tcp_socket, 0) X(tcp_bind, 3) X(tcp_listen, 2) X(tcp_accept, 1) X(tcp_connect, 3) \
   X(tcp_send, 3) X(tcp_recv, 3) X(tcp_shutdown, 2) X(tcp_close, 1) X(tcp_abort, 1) \
   X(tcp_setsockopt, 3) X(tcp_getsockopt, 2) X(tcp_state, 1) X(tcp_info, 2) X(tcp_peer, 2) \

@@ -9,7 +9,9 @@
  * board falls back to --ip/--mask/--gw if given (and keeps asking otherwise). --static uses --ip at
  * once without DHCP. The address in use is printed ("address: ... (dhcp|static)").
  * --impair SPEC: seeded loss/delay/jitter/reorder/duplication/corruption of every frame both ways
- * (impair.c), since this kernel has no sch_netem. */
+ * (impair.c), since this kernel has no sch_netem.
+ * --sysctl NAME=VALUE (repeatable): set a stack tunable at start-up (docs/ABI.md; e.g.
+ * tcp_rmem_default=65535 with the server build, `make SERVER=1`). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
@@ -34,6 +36,8 @@ static uint32_t dhcp_timeout_s = 10;      /* --dhcp-timeout: fall back to the st
 static int32_t dhcp_handle = -1;
 static int dhcp_bound;
 static const char *wasm_path;             /* --wasm: the module WAMR loads (RUNTIME=wamr) */
+static struct { int id; int32_t val; } sysctls[16];   /* --sysctl NAME=VALUE, applied after asnet_init */
+static int sysctl_count;
 
 #ifndef STACK_WASM_PATH
 #define STACK_WASM_PATH "../../build/stack.wasm"
@@ -160,13 +164,35 @@ static unsigned parse_service(const char *s)
     return 0;
 }
 
+static int parse_sysctl(const char *s)
+{
+    static const struct { const char *name; int id; } names[] = {
+#define SYSCTL_NAME(name, id, def, lo, hi) { #name, id },
+        STACK_SYSCTL_LIST(SYSCTL_NAME)
+#undef SYSCTL_NAME
+    };
+    const char *eq = strchr(s, '=');
+    if (!eq || sysctl_count == (int)(sizeof sysctls / sizeof sysctls[0])) return -1;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strlen(names[i].name) != (size_t)(eq - s) || strncmp(names[i].name, s, (size_t)(eq - s))) continue;
+        char *end;
+        long v = strtol(eq + 1, &end, 10);
+        if (*end || end == eq + 1) return -1;
+        sysctls[sysctl_count].id = names[i].id;
+        sysctls[sysctl_count++].val = (int32_t)v;
+        return 0;
+    }
+    return -1;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: asnet-posix --tap NAME [--ip A [--mask M] [--gw G]] [--static] [--dhcp-timeout S] [--mac MAC]\n"
                     "                   [--service echo|discard|chargen|http]... [--dns IP] [--resolve NAME]\n"
                     "                   [--wasm stack.wasm (RUNTIME=wamr builds)]\n"
                     "                   [--sntp IP|dhcp [--sntp-poll S] [--sntp-max S] [--sntp-clock]] (apps.c)\n"
-                    "                   [--impair loss=P,delay=MS,jitter=MS,reorder=P,dup=P,corrupt=P,seed=N]\n");
+                    "                   [--impair loss=P,delay=MS,jitter=MS,reorder=P,dup=P,corrupt=P,seed=N]\n"
+                    "                   [--sysctl NAME=VALUE]...\n");
     exit(64);
 }
 
@@ -186,6 +212,7 @@ static void parse_args(int argc, char **argv, const char **tap, struct asnet_con
         else if (!strcmp(a, "--dhcp-timeout")) { char *end; dhcp_timeout_s = (uint32_t)strtoul(v, &end, 10); bad = *end != 0; }
         else if (!strcmp(a, "--wasm")) wasm_path = v;
         else if (!strcmp(a, "--impair")) bad = impair_parse(v);
+        else if (!strcmp(a, "--sysctl")) bad = parse_sysctl(v);
         else if (!strcmp(a, "--dns")) { uint32_t ip; bad = parse_ip(v, &ip); if (!bad) dns_server = ip; }
         else if (!strcmp(a, "--ip")) bad = parse_ip(v, &cfg->ip);
         else if (!strcmp(a, "--mask")) bad = parse_ip(v, &cfg->netmask);
@@ -238,6 +265,10 @@ int main(int argc, char **argv)
     cfg.dhcp = 0;
     err = asnet_init(&cfg);
     if (err < 0) { fprintf(stderr, "asnet_init: %s\n", asnet_strerror(err)); return 1; }
+    for (int i = 0; i < sysctl_count; i++) {
+        int32_t r = asnet_sysctl_set(sysctls[i].id, sysctls[i].val);
+        if (r < 0) { fprintf(stderr, "sysctl %d=%d: %s\n", sysctls[i].id, sysctls[i].val, asnet_strerror(r)); return 1; }
+    }
     if (dns_server) asnet_dns_set_server(dns_server);
     if (dhcp && (dhcp_handle = asnet_dhcp_start(on_dhcp, NULL)) < 0) { fprintf(stderr, "dhcp_start failed\n"); return 1; }
     if (!dhcp) { printf("address: %s (static)\n", ip_text(cfg.ip)); start_resolve(); }
