@@ -33,6 +33,8 @@ static uint32_t dhcp_timeout_s = 10;      /* --dhcp-timeout: fall back to the st
 static int32_t dhcp_handle = -1;
 static int dhcp_bound;
 static const char *wasm_path;             /* --wasm: the module WAMR loads (RUNTIME=wamr) */
+static struct { int id; int32_t val; } sysctls[16];   /* --sysctl NAME=VALUE, set after init */
+static int n_sysctls;
 
 #ifndef STACK_WASM_PATH
 #define STACK_WASM_PATH "../../build/stack.wasm"
@@ -159,12 +161,32 @@ static unsigned parse_service(const char *s)
     return 0;
 }
 
+#define SYSCTL_ID(n, id, ...) if (!strcmp(name, #n)) return id;
+static int sysctl_id(const char *name) { STACK_SYSCTL_LIST(SYSCTL_ID) return -1; }
+
+static int parse_sysctl(const char *s)
+{
+    char name[48];
+    const char *eq = strchr(s, '=');
+    if (!eq || eq - s >= (long)sizeof name || n_sysctls == 16) return -1;
+    memcpy(name, s, (size_t)(eq - s));
+    name[eq - s] = 0;
+    char *end;
+    long v = strtol(eq + 1, &end, 10);
+    int id = sysctl_id(name);
+    if (id < 0 || *end || eq[1] == 0) return -1;
+    sysctls[n_sysctls].id = id;
+    sysctls[n_sysctls++].val = (int32_t)v;
+    return 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: asnet-posix --tap NAME [--ip A [--mask M] [--gw G]] [--static] [--dhcp-timeout S] [--mac MAC]\n"
                     "                   [--service echo|discard|chargen|http]... [--dns IP] [--resolve NAME]\n"
                     "                   [--wasm stack.wasm (RUNTIME=wamr builds)]\n"
-                    "                   [--impair loss=P,delay=MS,jitter=MS,reorder=P,dup=P,corrupt=P,seed=N]\n");
+                    "                   [--impair loss=P,delay=MS,jitter=MS,reorder=P,dup=P,corrupt=P,seed=N]\n"
+                    "                   [--sysctl NAME=VALUE]...\n");
     exit(64);
 }
 
@@ -181,6 +203,7 @@ static void parse_args(int argc, char **argv, const char **tap, struct asnet_con
         else if (!strcmp(a, "--dhcp-timeout")) { char *end; dhcp_timeout_s = (uint32_t)strtoul(v, &end, 10); bad = *end != 0; }
         else if (!strcmp(a, "--wasm")) wasm_path = v;
         else if (!strcmp(a, "--impair")) bad = impair_parse(v);
+        else if (!strcmp(a, "--sysctl")) bad = parse_sysctl(v);
         else if (!strcmp(a, "--dns")) { uint32_t ip; bad = parse_ip(v, &ip); if (!bad) dns_server = ip; }
         else if (!strcmp(a, "--ip")) bad = parse_ip(v, &cfg->ip);
         else if (!strcmp(a, "--mask")) bad = parse_ip(v, &cfg->netmask);
@@ -233,6 +256,9 @@ int main(int argc, char **argv)
     cfg.dhcp = 0;
     err = asnet_init(&cfg);
     if (err < 0) { fprintf(stderr, "asnet_init: %s\n", asnet_strerror(err)); return 1; }
+    for (int i = 0; i < n_sysctls; i++) {
+        if (asnet_sysctl_set(sysctls[i].id, sysctls[i].val) < 0) { fprintf(stderr, "--sysctl: value out of range\n"); return 1; }
+    }
     if (dns_server) asnet_dns_set_server(dns_server);
     if (dhcp && (dhcp_handle = asnet_dhcp_start(on_dhcp, NULL)) < 0) { fprintf(stderr, "dhcp_start failed\n"); return 1; }
     if (!dhcp) { printf("address: %s (static)\n", ip_text(cfg.ip)); start_resolve(); }
