@@ -290,3 +290,42 @@ for (const cookies of [1, 2]) {
     assert.equal(b.stat('listen_no_pcb'), 2 * pcbs + 1);
   });
 }
+
+/** Ethernet + ARP reply from 192.0.2.1 (MAC_A) to us. */
+function arpReplyFromA(): Uint8Array {
+  const f = new Uint8Array(42);
+  const v = new DataView(f.buffer);
+  f.set(MAC_B, 0); f.set(MAC_A, 6); v.setUint16(12, 0x0806);
+  v.setUint16(14, 1); v.setUint16(16, 0x0800); f[18] = 6; f[19] = 4; v.setUint16(20, 2);
+  f.set(MAC_A, 22); v.setUint32(28, ipToU32('192.0.2.1')); f.set(MAC_B, 32); v.setUint32(38, ipToU32('192.0.2.2'));
+  return f;
+}
+
+// Issue 26 remainder: ARP parked one frame per neighbour, so when two clients behind an unresolved
+// gateway connected at once the second SYN-ACK replaced the first, which then waited for the SYN
+// queue's 1 s retransmission. The parked frames are now a shared pool (ARP_PENDING_BUFFERS = 2).
+test('ARP: two SYN-ACKs parked for one unresolved gateway both go out on its reply; the pool bound holds', T, () => {
+  const b = new Stack({ name: 'B', mac: '02:00:00:00:00:02', ip: '192.0.2.2', gateway: '192.0.2.1' });
+  const l = b.socket(); b.bind(l, 0, 80); b.listen(l, 8);
+  const syn = (src: string) => tcpFrame({ srcMac: MAC_A, dstMac: MAC_B, srcIp: src, dstIp: '192.0.2.2', sport: 40000, dport: 80, seq: 1, flags: SYN });
+  b.input(syn('198.51.100.10'));
+  b.input(syn('198.51.100.11'));
+  let out = drain(b);
+  assert.equal(out.filter(isArpRequest).length, 1, 'one request for the gateway');
+  assert.equal(out.filter(isSynAck).length, 0, 'the SYN-ACKs wait for the gateway\'s MAC');
+  b.input(arpReplyFromA());
+  out = drain(b).filter(isSynAck);
+  assert.equal(out.length, 2, `both SYN-ACKs on the reply (got ${out.length})`);
+  assert.deepEqual(out.map((f) => f[33]).sort(), [10, 11], 'one to each client');
+  assert.ok(out.every((f) => macOf(f) === Array.from(MAC_A).join(':')));
+  assert.equal(b.stat('arp_queue_drop'), 0);
+  // Three clients at once through the unresolved gateway:
+  // the pool holds two frames, the third is dropped and counted, the two go out.
+  const c = new Stack({ name: 'C', mac: '02:00:00:00:00:02', ip: '192.0.2.2', gateway: '192.0.2.1' });
+  const lc = c.socket(); c.bind(lc, 0, 80); c.listen(lc, 8);
+  for (const src of ['198.51.100.20', '198.51.100.21', '198.51.100.22']) c.input(syn(src));
+  drain(c);
+  assert.equal(c.stat('arp_queue_drop'), 1, 'the third frame found the pool full');
+  c.input(arpReplyFromA());
+  assert.equal(drain(c).filter(isSynAck).length, 2);
+});

@@ -6,6 +6,9 @@
  *   synflood --if tap0 --dst-ip 192.0.2.2 --dst-mac 02:00:00:00:00:02 --port 80
  *            --src-net 198.51.100.0 --src-mac 6a:..   (off-link: one MAC, the gateway's)
  *            --src-net 192.0.2.0 --random-mac         (on-link: a random unicast MAC per frame)
+ *            --also-onlink 192.0.2.0                  (with an off-link --src-net: every other frame
+ *                                                      on-link from this /24, random MAC: both kinds
+ *                                                      from one process, at one process's rate)
  *            [--count N] [--seconds S] [--rate PPS (0 = as fast as the socket takes them)]
  *            [--seed N] [--batch B]
  *
@@ -72,7 +75,7 @@ static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16
 
 struct config {
     const char *ifname;
-    uint32_t dst_ip, src_net;
+    uint32_t dst_ip, src_net, onlink_net;
     uint8_t dst_mac[6], src_mac[6];
     int random_mac;
     uint16_t port;
@@ -81,10 +84,11 @@ struct config {
     int batch;
 };
 
-static void build_frame(uint8_t *f, const struct config *c)
+static void build_frame(uint8_t *f, const struct config *c, uint64_t n)
 {
+    int onlink = c->onlink_net && (n & 1);
     memcpy(f, c->dst_mac, 6);
-    if (c->random_mac) {
+    if (c->random_mac || onlink) {
         uint32_t a = next_random(), b = next_random();
         f[6] = 0x02 | (uint8_t)(a & 0xfc);        /* locally administered, unicast */
         f[7] = (uint8_t)(a >> 8); f[8] = (uint8_t)(a >> 16); f[9] = (uint8_t)b; f[10] = (uint8_t)(b >> 8);
@@ -94,7 +98,7 @@ static void build_frame(uint8_t *f, const struct config *c)
     }
     put16(f + 12, 0x0800);
     uint8_t *ip = f + 14, *t = f + 34;
-    uint32_t src = (c->src_net & 0xffffff00u) | (10 + next_random() % 245);
+    uint32_t src = ((onlink ? c->onlink_net : c->src_net) & 0xffffff00u) | (10 + next_random() % 245);
     ip[0] = 0x45; ip[1] = 0; put16(ip + 2, 44); put16(ip + 4, (uint16_t)next_random());
     put16(ip + 6, 0x4000); ip[8] = 64; ip[9] = 6; put16(ip + 10, 0);
     put32(ip + 12, src); put32(ip + 16, c->dst_ip);
@@ -110,7 +114,7 @@ static void build_frame(uint8_t *f, const struct config *c)
 static void usage(void)
 {
     fprintf(stderr, "usage: synflood --if IF --dst-ip A --dst-mac M --port P --src-net N (--src-mac M | --random-mac)\n"
-                    "                [--count N] [--seconds S] [--rate PPS] [--seed N] [--batch B]\n");
+                    "                [--also-onlink NET] [--count N] [--seconds S] [--rate PPS] [--seed N] [--batch B]\n");
     exit(64);
 }
 
@@ -127,6 +131,7 @@ static void parse_args(int argc, char **argv, struct config *c)
         if (!strcmp(a, "--if")) c->ifname = v;
         else if (!strcmp(a, "--dst-ip")) { bad = inet_pton(AF_INET, v, &ad) != 1; c->dst_ip = ntohl(ad.s_addr); }
         else if (!strcmp(a, "--src-net")) { bad = inet_pton(AF_INET, v, &ad) != 1; c->src_net = ntohl(ad.s_addr); }
+        else if (!strcmp(a, "--also-onlink")) { bad = inet_pton(AF_INET, v, &ad) != 1; c->onlink_net = ntohl(ad.s_addr); }
         else if (!strcmp(a, "--dst-mac")) { bad = parse_mac(v, c->dst_mac); have_dst_mac = !bad; }
         else if (!strcmp(a, "--src-mac")) { bad = parse_mac(v, c->src_mac); have_src = !bad; }
         else if (!strcmp(a, "--port")) c->port = (uint16_t)strtoul(v, NULL, 10);
@@ -180,7 +185,7 @@ int main(int argc, char **argv)
         }
         int n = c.batch;
         if ((uint64_t)n > c.count - sent) n = (int)(c.count - sent);
-        for (int i = 0; i < n; i++) build_frame(frames[i], &c);
+        for (int i = 0; i < n; i++) build_frame(frames[i], &c, sent + (uint64_t)i);
         int r = sendmmsg(fd, msgs, (unsigned)n, 0);
         if (r > 0) { sent += (uint64_t)r; continue; }
         if (errno == ENOBUFS || errno == EAGAIN) enobufs++;          /* the device queue pushed back */
