@@ -18,7 +18,9 @@
 //
 // ASNET_FLOOD_BOARD_ARGS adds board options, e.g. '--sysctl tcp_syncookies=0' (then the SYN queue
 // fills with spoofed entries and the legitimate requests fail: the check of this check).
-// ASNET_FLOOD_SECONDS bounds each flood (default 120 s; it is stopped when the client is done).
+// ASNET_FLOOD_SECONDS bounds each flood (default 120 s; it is stopped when the client is done);
+// ASNET_FLOOD_REQUEST_MS each request (default 60 s: the kernel's SYN retransmissions at 1, 3, 7,
+// 15, 31 s fit; the client gives up after 5 failures in a row).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -35,6 +37,7 @@ const WAN = `${NS}-wan`;
 const BOARD_MAC = '02:00:00:00:00:02';
 const EXTRA = (process.env.ASNET_FLOOD_BOARD_ARGS ?? '').split(/\s+/).filter(Boolean);
 const FLOOD_SECONDS = Number(process.env.ASNET_FLOOD_SECONDS ?? 120);
+const REQUEST_MS = Number(process.env.ASNET_FLOOD_REQUEST_MS ?? 60_000);
 const REQUESTS = 200;
 let tmp = '';
 let flood = '';
@@ -158,7 +161,7 @@ for (const sources of [['off-link'], ['on-link'], ['off-link', 'on-link']] as So
     const before = await boardCounters();
     const gens = [runInNs(floodArgs(sources), (FLOOD_SECONDS + 30) * 1000)];
     await new Promise((r) => setTimeout(r, 500));        // the flood is running before the first request
-    const client = runInNs([process.execPath, join(TOOLS, 'http-load.mjs'), '192.0.2.2', String(REQUESTS), '1', '60000', '5'], 320_000);
+    const client = runInNs([process.execPath, join(TOOLS, 'http-load.mjs'), '192.0.2.2', String(REQUESTS), '1', String(REQUEST_MS), '5'], 320_000);
     const r = lastJson(await client.done, 'http-load');
     for (const g of gens) g.child.kill('SIGINT');
     const sent = (await Promise.all(gens.map((g) => g.done))).map((o) => lastJson(o, 'synflood'));
