@@ -9,7 +9,8 @@
  * board falls back to --ip/--mask/--gw if given (and keeps asking otherwise). --static uses --ip at
  * once without DHCP. The address in use is printed ("address: ... (dhcp|static)").
  * --impair SPEC: seeded loss/delay/jitter/reorder/duplication/corruption of every frame both ways
- * (impair.c), since this kernel has no sch_netem. */
+ * (impair.c), since this kernel has no sch_netem. --sysctl NAME=VALUE (repeatable): a stack tunable
+ * set after start-up (test/board-flood.test.ts turns SYN cookies off with it). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>

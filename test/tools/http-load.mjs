@@ -3,7 +3,7 @@
 // COUNT HTTP/1.0 GETs of the board's page through the kernel's TCP, CONCURRENCY at a time (default
 // 1: one after another). A request counts as ok only when the whole reply arrived and starts with
 // "HTTP/1.0 200 OK" and holds the page. Prints one JSON line: ok, failed, the errors seen, latency
-// p50/p99/max in ms. Bounded: every request has a timeout, the whole run 300 s, and after
+// p50/p99/max in ms. Bounded: every request has a timeout, the whole run 600 s, and after
 // GIVE_UP_AFTER (default 5) failures in a row the rest are counted failed ('abandoned') unsent.
 import net from 'node:net';
 
@@ -24,7 +24,7 @@ function finish() {
   console.log(JSON.stringify({ ok, failed, errors, p50: pct(50), p99: pct(99), max: lat.at(-1) ?? null, ms: Date.now() - started }));
   process.exit(0);
 }
-setTimeout(() => { failed += count - ok - failed; errors.run_timeout = 1; finish(); }, 300_000).unref();
+setTimeout(() => { failed += count - ok - failed; errors.run_timeout = 1; finish(); }, 600_000).unref();
 
 function one() {
   return new Promise((resolve) => {
@@ -45,7 +45,9 @@ function one() {
       } else {
         failed++;
         inARow++;
-        const why = err ?? 'bad_reply';
+        // Where it stopped: before the handshake completed, or after it with some bytes in.
+        const stage = s.connecting ? 'connecting' : `connected_${s.localPort}_got_${Buffer.concat(chunks).length}`;
+        const why = `${err ?? 'bad_reply'}:${stage}`;
         errors[why] = (errors[why] ?? 0) + 1;
       }
       resolve();
