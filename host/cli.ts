@@ -9,6 +9,9 @@ import { STATE_NAMES, EV_ACCEPT, EAGAIN } from './abi.ts';
 import { capture } from './pcap.ts';
 import { netstat } from './netstat.ts';
 
+// Piped into `head` or a pager that quits: stop quietly, as command-line tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
+
 type Options = { loss: number; clients: number; synFlood: boolean; pcap: string; color: boolean; bytes: number; seed: number };
 
 const HELP = `usage: npm start -- [options]

@@ -114,6 +114,21 @@ export class HostNet {
     while (this.loop) await this.loop;
   }
 
+  /**
+   * Teardown (no node:net equivalent: there the process exit does it): destroys every socket, closes
+   * every server and drops every ref, so the simulation loop stops once the last connections settle.
+   * For tests that fail half-way and for embedding programs that shut a HostNet down.
+   */
+  shutdown(): void {
+    for (const m of this.routes.values()) {
+      for (const r of [...m.values()]) {
+        if (r instanceof Socket) r.destroy();
+        else if (r instanceof Server && r.listening) r.close();
+      }
+    }
+    this.refs = 0;
+  }
+
   // ---- used by Server and Socket ----
 
   route(stack: Stack, handle: number, to: Routed | null): void {

@@ -1,28 +1,22 @@
-// `npm start`: builds only what the demo needs (the release build/stack.wasm), and only when the
-// AssemblyScript sources changed since the last build (a hash of assembly/** and asconfig.json),
-// without binaryen's "Last converge was suboptimal." noise; then runs host/cli.ts with the arguments.
-import { createHash } from 'node:crypto';
+// `npm start`: the demo on the release build/stack.wasm. It needs nothing else built:
+// - build/stack.wasm is used when its stamp matches the sources (a hash of assembly/** + asconfig.json);
+// - else prebuilt/stack.wasm (committed, made by `npm run prebuilt`) is copied there when its stamp
+//   matches — so a fresh clone shows output within seconds of `npm install`;
+// - else the release build runs (~15 s of CPU), without binaryen's "Last converge was suboptimal." noise.
+// Then host/cli.ts runs with the arguments, in this process.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { root, sourceDigest } from './source-digest.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
 const wasm = join(root, 'build', 'stack.wasm');
 const stamp = join(root, 'build', 'stack.wasm.sources');
+const preWasm = join(root, 'prebuilt', 'stack.wasm');
+const preStamp = join(root, 'prebuilt', 'stack.wasm.sources');
+const digest = sourceDigest();
+const matches = (w, s) => existsSync(w) && existsSync(s) && readFileSync(s, 'utf8').trim() === digest;
 
-function files(dir) {
-  return readdirSync(dir).sort().flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? files(p) : [p];
-  });
-}
-
-const h = createHash('sha256');
-for (const f of [...files(join(root, 'assembly')), join(root, 'asconfig.json')]) h.update(f.slice(root.length)).update(readFileSync(f));
-const digest = h.digest('hex');
-
-if (!existsSync(wasm) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== digest) {
-  process.stderr.write('building build/stack.wasm (release) ...\n');
+function buildRelease() {
   const asc = join(root, 'node_modules', '.bin', 'asc');
   const r = spawnSync(asc, ['assembly/index.ts', '--target', 'release'], { cwd: root, encoding: 'utf8' });
   const noise = /^Last converge was suboptimal\.$/;
@@ -35,6 +29,19 @@ if (!existsSync(wasm) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== d
   writeFileSync(stamp, digest);
 }
 
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
-const run = spawnSync(tsx, [join(root, 'host', 'cli.ts'), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, ASNET_BUILD: 'release' } });
-process.exit(run.status ?? 1);
+if (!matches(wasm, stamp)) {
+  if (matches(preWasm, preStamp)) {
+    mkdirSync(join(root, 'build'), { recursive: true });
+    copyFileSync(preWasm, wasm);
+    writeFileSync(stamp, digest);
+  } else {
+    process.stderr.write('building build/stack.wasm (release; prebuilt/ does not match the sources) ...\n');
+    buildRelease();
+  }
+}
+
+// host/cli.ts runs in this process (tsx's loader registered here), not in a second node.
+process.env.ASNET_BUILD = 'release';
+const { register } = await import('tsx/esm/api');
+register();
+await import(join(root, 'host', 'cli.ts'));

@@ -1,7 +1,7 @@
 // Issue 22 item 3: the libraries people use, unmodified, over host/net.ts — Node's http with a
 // keep-alive Agent, ws, mqtt + aedes, undici's fetch with a custom connector — each at 0 % and 5 %
 // loss, in virtual time (net.timers handed to mqtt; install() for aedes' global timers).
-import { test } from 'node:test';
+import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { once } from 'node:events';
@@ -16,12 +16,17 @@ import { HostNet, type Socket } from '../host/net.ts';
 const T = { timeout: 60_000 };
 const LOSSES = [0, 0.05];
 
+/** Worlds of the running test: shut down after it, so a failed assertion does not leave the loop running. */
+const worlds: { net: HostNet }[] = [];
+afterEach(() => { for (const w of worlds.splice(0)) w.net.shutdown(); });
+
 function world(seed: number, loss: number) {
   const sim = new Sim({ seed });
   const a = sim.addStack({ name: 'client', mac: '02:00:00:00:00:01', ip: '192.0.2.1' });
   const b = sim.addStack({ name: 'server', mac: '02:00:00:00:00:02', ip: '192.0.2.2' });
   const wire = sim.connect([a, b], { impair: { delayMs: 1, loss } });
   const net = new HostNet(sim, { stack: a });
+  worlds.push({ net });
   /** Every socket error on either side, by code: a clean run has none. */
   const errors: string[] = [];
   // Errors raised by the stack carry a syscall (connect/read/write); a library's own destroy(err) does not.

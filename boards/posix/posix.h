@@ -6,6 +6,8 @@
 int tap_open(const char *name);
 /* Sleep until a frame arrives or ms pass. */
 void board_wait(int32_t ms);
+/* The same, also waking when extra_fd is readable (the sockets layer's wake-up eventfd). */
+void board_wait_fd(int32_t ms, int extra_fd);
 
 enum service { SVC_ECHO = 1, SVC_DISCARD = 2, SVC_CHARGEN = 4, SVC_HTTP = 8 };
 /* Open the listeners of the selected services. 0 or the first error. */

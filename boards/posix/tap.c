@@ -73,13 +73,15 @@ int mac_receive(uint8_t *buf, uint32_t cap)
     return (int)n;
 }
 
-void board_wait(int32_t ms)
+void board_wait(int32_t ms) { board_wait_fd(ms, -1); }
+
+void board_wait_fd(int32_t ms, int extra_fd)
 {
-    struct pollfd p = { .fd = tap_fd, .events = POLLIN };
+    struct pollfd p[2] = { { .fd = tap_fd, .events = POLLIN }, { .fd = extra_fd, .events = POLLIN } };
     if (impair_config()->on) {
         flush_impaired_out();
         int32_t held = impair_next_ms(board_now_ms());
         if (held >= 0 && held < ms) ms = held;
     }
-    (void)poll(&p, 1, ms < 0 ? 0 : ms);
+    (void)poll(p, extra_fd >= 0 ? 2 : 1, ms < 0 ? 0 : ms);
 }

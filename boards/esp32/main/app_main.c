@@ -1,6 +1,8 @@
 /* Firmware entry: one FreeRTOS task owns the wasm runtime and runs the main loop (frames in,
  * timers, services, console); the driver's RX task (esp_eth or Wi-Fi) only fills the frame queue
  * and wakes it. */
+#include "sdkconfig.h"
+#if !CONFIG_ASNET_APP_SOCKETS   /* the sockets application (sock_main.c) replaces this file */
 #include <stdio.h>
 #include <string.h>
 #include "bootloader_random.h"
@@ -198,3 +200,4 @@ void app_main(void) {
   ESP_ERROR_CHECK(esp_event_loop_create_default());
   xTaskCreate(runtime_task, "asnet", RUNTIME_TASK_STACK, NULL, RUNTIME_TASK_PRIO, NULL);
 }
+#endif
