@@ -353,3 +353,30 @@ test('ARP: two SYN-ACKs parked for one unresolved gateway both go out on its rep
   c.input(arpReplyFromA());
   assert.equal(drain(c).filter(isSynAck).length, 2);
 });
+
+// On the real TAP the gateway's entry went stale every arp_stale_time and was dropped at once:
+// frames to it were parked (two) or dropped until its reply made it through the overflowing TAP
+// queue. A stale entry now stays in use while it is re-validated.
+test('ARP: a stale entry stays in use while it is re-validated, and goes when the requests are unanswered', T, () => {
+  const b = stackB();
+  assert.equal(b.setSysctl('arp_stale_time', 5), 0);
+  b.input(arpReplyFromA());                               // learned: we are the target
+  const tick = (ms: number) => { for (let t = 0; t < ms; t += 250) { b.clock.advance(250); b.runTimers(); } };
+  tick(5500);
+  const asks = (out: Uint8Array[]) => out.filter((f) => isArpRequest(f) && f[41] === 1).length;
+  assert.equal(asks(drain(b)), 1, 'stale: one request to re-validate');
+  const s = b.socket();
+  b.connect(s, '192.0.2.1', 7);
+  const syns = drain(b).filter((f) => f[12] === 0x08 && f[13] === 0 && f[23] === 6 && (f[47] & 0x12) === 0x02);
+  assert.equal(syns.length, 1, 'the SYN goes out at once, to the cached MAC');
+  assert.equal(macOf(syns[0]), Array.from(MAC_A).join(':'));
+  b.abort(s);                                             // (no SYN retransmission to re-resolve it)
+  drain(b);
+  tick(3000);                                             // two more requests, none answered: gone
+  assert.equal(asks(drain(b)), 2);
+  const s2 = b.socket();
+  b.connect(s2, '192.0.2.1', 8);
+  const out = drain(b);
+  assert.equal(asks(out), 1, 'resolved afresh');
+  assert.equal(out.filter((f) => f[23] === 6 && (f[47] & 0x12) === 0x02 && f[37] === 8).length, 0, 'that SYN waits for the reply');
+});

@@ -242,13 +242,14 @@ export function arpTimer(): void {
   for (let i = 0; i < MAX_ARP_ENTRIES; i++) {
     if (!entries.isUsed(i)) continue;
     const e = entry(i);
-    if (e.state == PENDING) {
-      if (<u32>(nowMs - e.lastRequest) < RETRY_MS) continue;
-      if (e.requests >= MAX_REQUESTS) dropEntry(i);
-      else sendRequest(e);
-    } else if (!isFresh(e)) {
-      dropEntry(i);
-    }
+    if (e.state == RESOLVED && isFresh(e)) continue;
+    // Pending, or stale: a stale entry stays in use while it is re-validated (RFC 1122 §2.3.2.1
+    // (1)) and goes only when MAX_REQUESTS are unanswered. Dropping it at once, as before, parked
+    // and dropped every frame to the gateway until it answered again: on the real TAP, with the
+    // kernel's queue dropping 76 % of frames, that reply could take seconds (arp_queue_drop 1,900).
+    if (<u32>(nowMs - e.lastRequest) < RETRY_MS) continue;
+    if (e.requests >= MAX_REQUESTS) dropEntry(i);
+    else sendRequest(e);
   }
 }
 
