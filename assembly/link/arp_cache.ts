@@ -79,13 +79,14 @@ function dropEntry(i: i32): void {
 }
 
 // The entry to evict, in this order: an unresolved one that went a retry interval unanswered; an
-// unresolved one holding no frame; the least recently learned resolved one; the oldest. A flood of
-// spoofed sources creates only the first two kinds (at most ARP_PENDING_BUFFERS entries hold a
-// frame), so it cannot push out hosts we talk to; and two neighbours resolving at the same moment
-// no longer evict each other's request and lose the frame waiting on it.
+// unresolved one holding no frame; the least recently learned resolved one. One of them always
+// exists in a full cache: at most ARP_PENDING_BUFFERS (< MAX_ARP_ENTRIES) entries hold a frame. A
+// flood of spoofed sources creates only the first two kinds, so it cannot push out hosts we talk
+// to; and two neighbours resolving at the same moment no longer evict each other's request and
+// lose the frame waiting on it.
 function victim(): i32 {
   let best = -1;
-  for (let pass = 0; pass < 4 && best < 0; pass++) {
+  for (let pass = 0; pass < 3 && best < 0; pass++) {
     for (let j = 0; j < MAX_ARP_ENTRIES; j++) {
       if (!evictable(j, pass)) continue;
       if (best < 0 || <i32>(entry(j).updated - entry(best).updated) < 0) best = j;
@@ -98,8 +99,7 @@ function evictable(j: i32, pass: i32): bool {
   const e = entry(j);
   if (pass == 0) return e.state == PENDING && <u32>(nowMs - e.lastRequest) >= RETRY_MS;
   if (pass == 1) return e.state == PENDING && parkedFor(j) < 0;
-  if (pass == 2) return e.state != PENDING;
-  return true;
+  return e.state != PENDING;
 }
 
 // Takes a free entry, evicting one (see victim) when the cache is full.
@@ -168,24 +168,21 @@ export function arpOutput(nextHop: u32, frame: usize, len: i32): void {
     return;
   }
   // A reply to the on-link sender of the frame in hand goes back to the MAC it came from: a SYN-ACK
-  // or cookie costs no broadcast, no parked frame and no cache entry. Nothing is learned from it
-  // (no cache poisoning), and nothing is resolved for it: on the real TAP a spoofed on-link flood
-  // made every SYN take an entry and a request from the shared budget (2.8 M refused in 36 s), so
-  // a neighbour we really had to resolve found the budget spent. Later traffic without a frame in
-  // hand resolves as usual.
-  if (nextHop == rxPeerIp && nextHop != 0) {
+  // or cookie costs no broadcast and no parked frame. Nothing is learned from it (no cache
+  // poisoning); resolution for later traffic starts as usual, under the request budget.
+  const direct = nextHop == rxPeerIp && nextHop != 0;
+  if (direct) {
     macCopy(frame, rxPeerMac);
     netifSend(frame, len);
-    return;
   }
   if (i < 0) {
     i = newEntry(nextHop);
     entry(i).state = PENDING;
-    parkFrame(i, frame, len);
+    if (!direct) parkFrame(i, frame, len);
     sendRequest(entry(i));
     return;
   }
-  parkFrame(i, frame, len);
+  if (!direct) parkFrame(i, frame, len);
 }
 
 // Sends entry `i`'s parked frames.
