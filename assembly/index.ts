@@ -18,7 +18,8 @@ import { netstatCount, netstatRow } from "./api/netstat";
 import { checkInvariants } from "./api/invariants";
 import {
   tcpAbort, tcpAccept, tcpBind, tcpClose, tcpConnect, tcpGetsockopt, tcpInfo, tcpListen, tcpPeer, tcpRecv,
-  tcpSend, tcpSetsockopt, tcpShutdown, tcpSocket, tcpState,
+  tcpAdvance, tcpSend, tcpSetsockopt, tcpWindow, tcpShutdown, tcpSocket,
+  tcpState,
 } from "./api/tcp_api";
 import { Pcb, pcbReset, pcbs } from "./tcp/pcb";
 import { Listener, listeners, listenersReset, synEntrySize, synQueue } from "./tcp/listen";
@@ -129,8 +130,7 @@ export function timers_run(): i32 {
 
 // ---- sockets ----
 
-// @ts-ignore: decorator
-@inline function enter(): bool { refreshNow(); return initialized; }
+function enter(): bool { refreshNow(); return initialized; }
 
 export function tcp_socket(): i32 { return enter() ? tcpSocket() : EPERM; }
 export function tcp_bind(h: i32, ip: u32, port: u32): i32 { return enter() ? tcpBind(h, ip, port) : EPERM; }
@@ -139,6 +139,10 @@ export function tcp_accept(h: i32): i32 { return enter() ? tcpAccept(h) : EPERM;
 export function tcp_connect(h: i32, ip: u32, port: u32): i32 { return enter() ? tcpConnect(h, ip, port) : EPERM; }
 export function tcp_send(h: i32, ptr: u32, len: i32): i32 { return enter() ? tcpSend(h, ptr, len) : EPERM; }
 export function tcp_recv(h: i32, ptr: u32, len: i32): i32 { return enter() ? tcpRecv(h, ptr, len) : EPERM; }
+export function tcp_send_reserve(h: i32, max: i32, out: u32): i32 { return enter() ? tcpWindow(h, max, out, true) : EPERM; }
+export function tcp_send_commit(h: i32, n: i32): i32 { return enter() ? tcpAdvance(h, n, true) : EPERM; }
+export function tcp_recv_peek(h: i32, max: i32, out: u32): i32 { return enter() ? tcpWindow(h, max, out, false) : EPERM; }
+export function tcp_recv_consume(h: i32, n: i32): i32 { return enter() ? tcpAdvance(h, n, false) : EPERM; }
 export function tcp_shutdown(h: i32, how: i32): i32 { return enter() ? tcpShutdown(h, how) : EPERM; }
 export function tcp_close(h: i32): i32 { return enter() ? tcpClose(h) : EPERM; }
 export function tcp_abort(h: i32): i32 { return enter() ? tcpAbort(h) : EPERM; }

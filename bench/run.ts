@@ -2,8 +2,8 @@
 // bench/results/bench.md (bench/README.md explains every figure).
 //   - pair workloads, the same C loop for every row, on the same wire (bench/common/wire.c: 2 copies
 //     per frame, frame counts checked against the bytes delivered, seeded loss): bench/wasm2c/pair.c
-//     (two wasm2c instances of build/stack.wasm; `pair-mcu`: explicit bounds checks, no guard pages,
-//     as on the boards) and bench/lwip/pair.c (lwIP 2.1.3 from Debian's source package, NO_SYS,
+//     (two wasm2c instances of build/stack.server.wasm; `pair-mask`: the boards' default sandbox, no
+//     guard pages, addresses masked; `pair-mcu`: wasm2c's explicit bounds checks) and bench/lwip/pair.c (lwIP 2.1.3 from Debian's source package, NO_SYS,
 //     static pools, -O2; `pair-debian`: Debian's binary liblwip, a labelled second row)
 //   - instructions from valgrind callgrind with memcpy's `rep movsb` path off
 //     (GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=4294967295, so a copy costs what its vector
@@ -13,7 +13,7 @@
 //   - wall-clock rates (unreliable on a loaded machine), the Node/V8 figures, footprint
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack } from '../host/stack.ts';
 import { nodeFigures } from './node.ts';
@@ -77,15 +77,16 @@ function lwipM3Size(): string {
 
 const ratio = (a: number | null, b: number | null) => (a && b ? +(a / b).toFixed(2) : null);
 
+const load0 = os.loadavg().map((v) => v.toFixed(1)).join(' ');
 make('bench/wasm2c');
 make('bench/lwip');
 const stacks: Record<string, string> = {
-  wasm2c: 'bench/wasm2c/build/pair', 'wasm2c-mcu': 'bench/wasm2c/build/pair-mcu',
+  wasm2c: 'bench/wasm2c/build/pair', 'wasm2c-mask': 'bench/wasm2c/build/pair-mask', 'wasm2c-mcu': 'bench/wasm2c/build/pair-mcu',
   lwip: 'bench/lwip/build/pair', 'lwip-debian': 'bench/lwip/build/pair-debian',
 };
 
 type Loss = { virtualMs: number; retransmittedBytes: number; lostSegments: number; seconds: number };
-type Side = { insnPerMiB: number | null; insnPerConn: number | null; insnPerRound: number | null;
+type Side = { insnPerMiB: number | null; insnPerMiBZeroCopy: number | null; insnPerConn: number | null; insnPerRound: number | null;
   mibPerS: number; connPerS: number; rrPerSNagle: number; rrPerSNoDelay: number; loss1: Loss | null; loss5: Loss | null };
 const lossRun = (bin: string, ppm: number): Loss => {
   const r = run(bin, ['bulk', '16', String(ppm), '7']);
@@ -100,6 +101,7 @@ for (const [name, bin] of Object.entries(stacks)) {
   const debian = name === 'lwip-debian';                 // real-time timers on a thread: no loss, no per-cycle count
   side[name] = {
     insnPerMiB: delta(bin, ['bulk', '1'], ['bulk', '17'], 16),
+    insnPerMiBZeroCopy: name.startsWith('wasm2c') ? delta(bin, ['bulk-zc', '1'], ['bulk-zc', '17'], 16) : null,
     insnPerConn: debian ? null : delta(bin, ['conn', '100'], ['conn', '1100'], 1000),
     insnPerRound: debian ? null : delta(bin, ['rr', '100', '1'], ['rr', '1100', '1'], 1000),
     mibPerS: +(64 / Number(bulk.seconds)).toFixed(1),
@@ -115,14 +117,16 @@ const fp = new Stack({ mac: '02:00:00:00:00:01', ip: '192.0.2.1' }).footprint();
 const node = nodeFigures();
 execFileSync('make', ['-s', '-C', 'bench/wasm2c', 'names'], { stdio: ['ignore', 'ignore', 'inherit'] });
 const hot = hotSpots('bench/wasm2c/build/pair-names');          // same code, names kept
-const W = side.wasm2c, M = side['wasm2c-mcu'], L = side.lwip, D = side['lwip-debian'];
+const W = side.wasm2c, K = side['wasm2c-mask'], M = side['wasm2c-mcu'], L = side.lwip, D = side['lwip-debian'];
 const results = {
   date: new Date().toISOString(),
+  loadAverageStart: load0, loadAverageEnd: os.loadavg(),
   method: 'bench/common/wire.c (2 copies per frame, frame counts checked), virtual ms clock, MTU 1500, MSS 1460, 64 KiB windows; callgrind with ' + NO_REP_MOVSB,
   side,
   node: { pair: node.pair, helperThroughputMiBPerS: node.throughput[1].mibPerS, helperConnPerS: node.connectionRate.perWallSecond },
   ratios: {
-    insnPerMiB: ratio(W.insnPerMiB, L.insnPerMiB), insnPerMiBMcu: ratio(M.insnPerMiB, L.insnPerMiB),
+    insnPerMiB: ratio(W.insnPerMiB, L.insnPerMiB), insnPerMiBMask: ratio(K.insnPerMiB, L.insnPerMiB),
+    insnPerMiBMcu: ratio(M.insnPerMiB, L.insnPerMiB), insnPerMiBZeroCopy: ratio(W.insnPerMiBZeroCopy, L.insnPerMiB),
     insnPerConn: ratio(W.insnPerConn, L.insnPerConn), insnPerRound: ratio(W.insnPerRound, L.insnPerRound),
   },
   footprint: {
@@ -137,19 +141,21 @@ writeFileSync('bench/results/bench.json', JSON.stringify(results, null, 2) + '\n
 const n = (v: unknown) => (v === null || v === undefined ? 'n/a' : String(v));
 const lossCell = (l: Loss | null) => (l ? `${l.virtualMs} ms, ${l.retransmittedBytes} B resent` : 'n/a');
 const md = [
-  '| figure | this stack (wasm2c -O2) | this stack (wasm2c, bounds checks) | lwIP 2.1.3 (source, NO_SYS -O2) | ratio | lwIP (Debian binary) |', '|---|---|---|---|---|---|',
-  `| instructions per MiB delivered | ${n(W.insnPerMiB)} | ${n(M.insnPerMiB)} | ${n(L.insnPerMiB)} | ${n(results.ratios.insnPerMiB)} (${n(results.ratios.insnPerMiBMcu)}) | ${n(D.insnPerMiB)} |`,
-  `| instructions per connect / 1 byte each way / close | ${n(W.insnPerConn)} | ${n(M.insnPerConn)} | ${n(L.insnPerConn)} | ${n(results.ratios.insnPerConn)} | |`,
-  `| instructions per request/response round (64 B, TCP_NODELAY) | ${n(W.insnPerRound)} | ${n(M.insnPerRound)} | ${n(L.insnPerRound)} | ${n(results.ratios.insnPerRound)} | |`,
-  `| bulk 16 MiB, 1 % loss: virtual time, bytes resent | ${lossCell(W.loss1)} | | ${lossCell(L.loss1)} | | |`,
-  `| bulk 16 MiB, 5 % loss: virtual time, bytes resent | ${lossCell(W.loss5)} | | ${lossCell(L.loss5)} | | |`,
-  `| pair throughput, MiB/s wall (64 MiB) | ${W.mibPerS} | ${M.mibPerS} | ${L.mibPerS} | | ${D.mibPerS} |`,
-  `| connections per s wall | ${W.connPerS} | ${M.connPerS} | ${L.connPerS} | | ${D.connPerS} |`,
-  `| request/response rounds per s wall, Nagle on / TCP_NODELAY | ${W.rrPerSNagle} / ${W.rrPerSNoDelay} | | ${L.rrPerSNagle} / ${L.rrPerSNoDelay} | | ${D.rrPerSNagle} / ${D.rrPerSNoDelay} |`,
-  `| Node/V8 pair loop (bench/node.ts) | ${node.pair.bulk.mbPerS} MB/s wall, ${node.pair.bulk.mbPerCpuS} MB/CPU s; ${node.pair.conn.perWallSecond} conn/s wall, ${node.pair.conn.perCpuSecond} conn/CPU s | | | | |`,
-  `| TCP PCB / listen PCB bytes | ${fp.pcbBytes} / ${fp.listenPcbBytes} | | ${n(lwipSizes.tcp_pcb)} / ${n(lwipSizes.tcp_pcb_listen)} (Debian headers) | | |`,
-  `| .wasm / static data | ${results.footprint.wasmBytes} / ${fp.staticEnd} bytes | | | | |`,
-  `| Cortex-M3 code | ${results.footprint.cortexM3} | | ${results.footprint.lwipCortexM3} | | |`,
+  '| figure | this stack (wasm2c -O2, guard pages) | wasm2c, masked sandbox (boards) | wasm2c, bounds checks | lwIP 2.1.3 (source, NO_SYS -O2) | ratio (masked, checks) | lwIP (Debian binary) |', '|---|---|---|---|---|---|---|',
+  `| instructions per MiB delivered | ${n(W.insnPerMiB)} | ${n(K.insnPerMiB)} | ${n(M.insnPerMiB)} | ${n(L.insnPerMiB)} | ${n(results.ratios.insnPerMiB)} (${n(results.ratios.insnPerMiBMask)}, ${n(results.ratios.insnPerMiBMcu)}) | ${n(D.insnPerMiB)} |`,
+  `| instructions per MiB, zero-copy calls (bulk-zc) | ${n(W.insnPerMiBZeroCopy)} | ${n(K.insnPerMiBZeroCopy)} | ${n(M.insnPerMiBZeroCopy)} | | ${n(results.ratios.insnPerMiBZeroCopy)} | |`,
+  `| instructions per connect / 1 byte each way / close | ${n(W.insnPerConn)} | ${n(K.insnPerConn)} | ${n(M.insnPerConn)} | ${n(L.insnPerConn)} | ${n(results.ratios.insnPerConn)} | |`,
+  `| instructions per request/response round (64 B, TCP_NODELAY) | ${n(W.insnPerRound)} | ${n(K.insnPerRound)} | ${n(M.insnPerRound)} | ${n(L.insnPerRound)} | ${n(results.ratios.insnPerRound)} | |`,
+  `| bulk 16 MiB, 1 % loss: virtual time, bytes resent | ${lossCell(W.loss1)} | | | ${lossCell(L.loss1)} | | |`,
+  `| bulk 16 MiB, 5 % loss: virtual time, bytes resent | ${lossCell(W.loss5)} | | | ${lossCell(L.loss5)} | | |`,
+  `| pair throughput, MiB/s wall (64 MiB) | ${W.mibPerS} | ${K.mibPerS} | ${M.mibPerS} | ${L.mibPerS} | | ${D.mibPerS} |`,
+  `| connections per s wall | ${W.connPerS} | ${K.connPerS} | ${M.connPerS} | ${L.connPerS} | | ${D.connPerS} |`,
+  `| request/response rounds per s wall, Nagle on / TCP_NODELAY | ${W.rrPerSNagle} / ${W.rrPerSNoDelay} | | | ${L.rrPerSNagle} / ${L.rrPerSNoDelay} | | ${D.rrPerSNagle} / ${D.rrPerSNoDelay} |`,
+  `| Node/V8 pair loop (bench/node.ts) | ${node.pair.bulk.mbPerS} MB/s wall, ${node.pair.bulk.mbPerCpuS} MB/CPU s; ${node.pair.conn.perWallSecond} conn/s wall, ${node.pair.conn.perCpuSecond} conn/CPU s | | | | | |`,
+  `| TCP PCB / listen PCB bytes | ${fp.pcbBytes} / ${fp.listenPcbBytes} | | | ${n(lwipSizes.tcp_pcb)} / ${n(lwipSizes.tcp_pcb_listen)} (Debian headers) | | |`,
+  `| .wasm / static data | ${results.footprint.wasmBytes} / ${fp.staticEnd} bytes | | | | | |`,
+  `| Cortex-M3 code | ${results.footprint.cortexM3} | | | ${results.footprint.lwipCortexM3} | | |`,
+  '', `load average at the start / end: ${load0} / ${os.loadavg().map((v) => v.toFixed(1)).join(' ')} (wall-clock rows depend on it; instruction counts do not)`,
 ];
 writeFileSync('bench/results/bench.md', md.join('\n') + '\n' + (hot.length ? `\nTop functions (wasm2c build, callgrind self cost, 16 MiB):\n\n${hot.map((h) => `    ${h}`).join('\n')}\n` : ''));
 console.log(md.join('\n'));

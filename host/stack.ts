@@ -37,6 +37,10 @@ export interface StackExports {
   tcp_connect(h: number, ip: number, port: number): number;
   tcp_send(h: number, ptr: number, len: number): number;
   tcp_recv(h: number, ptr: number, len: number): number;
+  tcp_send_reserve(h: number, max: number, out: number): number;
+  tcp_send_commit(h: number, n: number): number;
+  tcp_recv_peek(h: number, max: number, out: number): number;
+  tcp_recv_consume(h: number, n: number): number;
   tcp_shutdown(h: number, how: number): number;
   tcp_close(h: number): number;
   tcp_abort(h: number): number;
@@ -392,6 +396,47 @@ export class Stack {
     return total;
   }
 
+  // ---- zero-copy (docs/ABI.md "Zero-copy"): views into the socket buffers themselves ----
+
+  /**
+   * Up to `max` bytes of the send buffer's free tail, as a view into linear memory to fill in place
+   * (contiguous: at most one buffer block), then `sendCommit(h, n)`. One reservation per stack; the
+   * view is valid until the next call into the stack. A negative code on error (EAGAIN: full).
+   */
+  sendReserve(h: number, max = this.ioSize): Uint8Array | number {
+    const n = this.run3(this.x.tcp_send_reserve, h, max, this.ioPtr);
+    if (n < 0) return n;
+    const at = this.word(this.ioPtr);
+    return this.mem().subarray(at, at + n);
+  }
+
+  /** Queues the first `n` bytes written into the last `sendReserve` view (0 cancels). n or an error. */
+  sendCommit(h: number, n: number): number {
+    return this.run2(this.x.tcp_send_commit, h, n);
+  }
+
+  /**
+   * Up to `max` received bytes in place (contiguous: at most one block), left queued until
+   * `recvConsume`. An empty view at end of stream; a negative code on error (EAGAIN: nothing yet).
+   * The view is valid until the next call into the stack.
+   */
+  recvPeek(h: number, max = this.ioSize): Uint8Array | number {
+    const n = this.run3(this.x.tcp_recv_peek, h, max, this.ioPtr);
+    if (n < 0) return n;
+    const at = this.word(this.ioPtr);
+    return this.mem().subarray(at, at + n);
+  }
+
+  /** Drops `n` bytes from the head of the receive buffer (after `recvPeek`). n or an error. */
+  recvConsume(h: number, n: number): number {
+    return this.run2(this.x.tcp_recv_consume, h, n);
+  }
+
+  private word(at: number): number {
+    const m = this.mem();
+    return (m[at] | (m[at + 1] << 8) | (m[at + 2] << 16) | (m[at + 3] << 24)) >>> 0;
+  }
+
   shutdown(h: number, how: number): number {
     return this.call(() => this.x.tcp_shutdown(h, how));
   }
@@ -701,6 +746,11 @@ export class Stack {
   private run1(f: (a: number) => number, a: number): number {
     this.enter(true);
     try { return f(a); } catch (e) { throw this.named(e); } finally { this.inCall = false; }
+  }
+
+  private run2(f: (a: number, b: number) => number, a: number, b: number): number {
+    this.enter(true);
+    try { return f(a, b); } catch (e) { throw this.named(e); } finally { this.inCall = false; }
   }
 
   private run3(f: (a: number, b: number, c: number) => number, a: number, b: number, c: number): number {

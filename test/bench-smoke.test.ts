@@ -11,7 +11,7 @@ const run = (bin: string, args: string[], env?: Record<string, string>) =>
   JSON.parse(execFileSync(bin, args, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } }).trim().split('\n').at(-1)!);
 // pair-debian needs liblwip-dev (scripts/debian-packages.txt); bench/lwip/build/pair needs the
 // source package (bench/lwip/source.sh adds a deb-src line when run as root).
-const bins = ['bench/wasm2c/build/pair', 'bench/wasm2c/build/pair-mcu', 'bench/lwip/build/pair', 'bench/lwip/build/pair-debian'];
+const bins = ['bench/wasm2c/build/pair', 'bench/wasm2c/build/pair-mask', 'bench/wasm2c/build/pair-mcu', 'bench/lwip/build/pair', 'bench/lwip/build/pair-debian'];
 
 test('bench harnesses build', { timeout: 300_000 }, () => {
   for (const dir of ['bench/wasm2c', 'bench/lwip'])
@@ -34,6 +34,21 @@ for (const bin of bins) {
       assert.equal(lossy.bytes, 2 << 20);
       assert.ok(lossy.wire.lost[0] > 0 && lossy.wire.retransmitted[0] > 0);
     }
+  });
+}
+
+// The zero-copy calls at C level on the wasm2c builds: 4 MiB byte-exact plus every misuse's error
+// code (pair.c zc_check exits 1 and names the failure), and bulk through them crossing the wire.
+for (const bin of ['bench/wasm2c/build/pair', 'bench/wasm2c/build/pair-mask']) {
+  test(`${bin}: zero-copy calls byte-exact, misuse answered, bulk-zc on the wire`, { timeout: 120_000 }, () => {
+    const r = spawnSync(bin, ['zc-check'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const c = JSON.parse(r.stdout.trim());
+    assert.equal(c.bytes, 4 << 20);
+    assert.equal(c.failures, 0);
+    const z = run(bin, ['bulk-zc', '2']);
+    assert.equal(z.bytes, 2 << 20);
+    assert.equal(z.wire.payload[0], 2 << 20);
   });
 }
 

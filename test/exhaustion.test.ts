@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { Sim } from '../host/sim.ts';
 import type { Peer as PeerAddr, PoolStats, Stack } from '../host/stack.ts';
 import {
-  EAGAIN, EINPROGRESS, ENOBUFS, ESTABLISHED, POOL_ARP, POOL_BLOCKS, POOL_LISTEN_PCBS, POOL_RANGES, POOL_SYN_QUEUE,
+  EAGAIN, EINPROGRESS, ENOBUFS, ESTABLISHED, EV_WRITABLE, POOL_ARP, POOL_BLOCKS, POOL_LISTEN_PCBS, POOL_RANGES, POOL_SYN_QUEUE,
   POOL_TCP_PCBS,
 } from '../host/abi.ts';
 import { ACK, PSH, SYN, tcpFrame } from './helpers/frames.ts';
@@ -58,7 +58,8 @@ test('buffer blocks: 14 connections into a receiver that does not read run the p
   }
   const blocks = (b.poolStats(POOL_BLOCKS) as PoolStats).size;   // 36 in the one-page build, 96 in the server build
   assert.ok(N * SIZE > blocks * 1024, 'the flows exceed the pool');
-  assert.equal((b.poolStats(POOL_BLOCKS) as PoolStats).high_water, blocks, 'B\'s block pool is full of unread data');
+  // Received data never takes the last TX_RESERVE_BLOCKS (2, assembly/tcp/ooo_pressure.ts rule 4).
+  assert.equal((b.poolStats(POOL_BLOCKS) as PoolStats).high_water, blocks - 2, 'B\'s block pool is full of unread data but the send reserve');
   assert.equal((a.poolStats(POOL_BLOCKS) as PoolStats).high_water, blocks, 'A\'s is full of unacknowledged data');
   assert.ok(a.stat('pool_fail_block') > 0, 'sends that found no block are counted');
   assert.ok(sent.some((n) => n < SIZE), 'some senders are starved until the receiver reads');
@@ -180,4 +181,45 @@ test('ARP table: connects to 20 silent neighbours recycle pending entries; a flo
   assert.equal(new TextDecoder().decode(r as Uint8Array), 'through the flood');
   assert.equal(a.checkInvariants(), 0);
   assert.equal(b.checkInvariants(), 0);
+});
+
+test('receive queues leave the send reserve; a send refused with nothing in flight hears EV_WRITABLE when blocks free up', () => {
+  // s24 found it: every block could sit in receive queues, and EV_WRITABLE rode only on ACKs of a
+  // connection's own data, so a connection whose send was refused for want of blocks (nothing in
+  // flight, so no ACK to come) never heard it could write again: an echo server deadlocked.
+  const { sim, a, b } = pair(7);
+  const l = b.socket(); b.bind(l, 0, 80); b.listen(l, 8);
+  // Three receiving connections with 16 KiB windows on A (48 KiB > its 36 blocks); B's send queues
+  // (3 x 8 KiB) leave B room to receive.
+  const R = 3;
+  const cs = Array.from({ length: R + 2 }, (_, i) => {
+    const h = a.socket();
+    if (i < R) assert.equal(a.setsockopt(h, 'SO_RCVBUF', 16 * 1024), 0);
+    a.connect(h, '192.0.2.2', 80);
+    return h;
+  });
+  const N = cs.length;
+  sim.run({ for: 3000 });
+  const byPort = new Map<number, number>();
+  for (let i = 0; i < N; i++) { const s = b.accept(l); assert.ok(s > 0, `accept ${i}: ${s}`); byPort.set((b.peer(s) as PeerAddr).remotePort, s); }
+  const ss = cs.map((h) => byPort.get((a.peer(h) as PeerAddr).localPort)!);
+  // B sends to A on those and A does not read: they would take every block A has.
+  const chunk = new Uint8Array(16 * 1024).fill(0x5a);
+  for (let round = 0; round < 20; round++) { for (let i = 0; i < R; i++) b.send(ss[i], chunk); sim.run({ for: 250 }); }
+  const free = () => { const p = a.poolStats(POOL_BLOCKS) as PoolStats; return p.size - p.used; };
+  assert.equal(free(), 2, 'receive queues stop at the send reserve (TX_RESERVE_BLOCKS)');
+  // One sender takes the reserve; the other is refused with nothing queued or in flight.
+  const big = new Uint8Array(8 * 1024).fill(0x33);
+  const [first, second] = [cs[N - 2], cs[N - 1]];
+  assert.equal(a.send(first, big), 2048, 'the reserve: two blocks');
+  assert.equal(a.send(second, big), EAGAIN, 'refused, nothing in flight');
+  const writable: number[] = [];
+  const off = a.onEvent((e) => { if (e.handle === second && (e.events & EV_WRITABLE)) writable.push(sim.clock.now); });
+  const t0 = sim.clock.now;
+  sim.run({ for: 1000 });                      // first's 2 KiB are ACKed: its blocks come back
+  off();
+  assert.ok(writable.length > 0, 'EV_WRITABLE for the refused sender');
+  assert.ok(writable[0] - t0 <= 600, `soon: ${writable[0] - t0} ms`);
+  assert.ok((a.send(second, big) as number) > 0, 'and its send now goes through');
+  assert.equal(a.checkInvariants(), 0);
 });

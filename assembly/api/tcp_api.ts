@@ -13,7 +13,7 @@ import {
   CLOSED, CLOSE_WAIT, ESTABLISHED, SHUT_RD, SHUT_RDWR, SHUT_WR, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF,
   SO_REUSEADDR, SO_SNDBUF, SYN_RCVD, SYN_SENT, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_MAXSEG, TCP_NODELAY,
 } from "./constants";
-import { KIND_LISTEN, KIND_TCP, handleOf, sockAlloc, sockAt, sockFree, sockets, slotOf, tcpSlotOf } from "./sockets";
+import { KIND_LISTEN, KIND_TCP, handleOf, sockAlloc, sockAt, sockFree, sockets, slotOf } from "./sockets";
 import {
   F_ACKED_DATA_EVENT, F_FIN_QUEUED, F_FIN_RCVD, F_KEEPALIVE, F_LINGER, F_NODELAY, F_RCV_SHUT, F_REUSEADDR,
   F_SACK, F_TS, F_WSCALE, LIST_ACTIVE, LIST_BOUND, LIST_UNBOUND, Pcb, listMove, pcbAlloc, pcbAt, pcbFree,
@@ -33,21 +33,33 @@ import { MIN_MSS } from "../wire/tcp_options";
 
 const MAX_BUF: i32 = MAX_BLOCKS * BLOCK_SIZE;
 
-// The PCB of a connection handle, or null (the caller returns EBADF / EOPNOTSUPP).
+// The PCB of a connection handle, or null.
 function tcpOf(h: i32): Pcb | null {
-  const s = slotOf(h);
-  if (s < 0 || sockAt(s).kind != KIND_TCP) return null;
-  return pcbAt(<i32>sockAt(s).index);
+  const i = pcbOr(h);
+  return i < 0 ? null : pcbAt(i);
 }
 
-function listenerOf(h: i32): i32 {
+// The PCB index of a connection handle, or EBADF (no such handle) / EOPNOTSUPP (not a connection).
+function pcbOr(h: i32): i32 {
   const s = slotOf(h);
-  if (s < 0 || sockAt(s).kind != KIND_LISTEN) return -1;
-  return <i32>sockAt(s).index;
+  if (s < 0) return EBADF;
+  return sockAt(s).kind == KIND_TCP ? <i32>sockAt(s).index : EOPNOTSUPP;
 }
 
-// @ts-ignore: decorator
-@inline function badHandle(h: i32): i32 { return slotOf(h) < 0 ? EBADF : EOPNOTSUPP; }
+// The slot of a TCP connection or listener handle, or EBADF / EOPNOTSUPP.
+function tcpSlotOr(h: i32): i32 {
+  const s = slotOf(h);
+  if (s < 0) return EBADF;
+  return sockAt(s).kind <= KIND_LISTEN ? s : EOPNOTSUPP;
+}
+
+// The listener index of a handle, or EBADF / EOPNOTSUPP (not a listener).
+function listenerOr(h: i32): i32 {
+  const s = slotOf(h);
+  if (s < 0) return EBADF;
+  return sockAt(s).kind == KIND_LISTEN ? <i32>sockAt(s).index : EOPNOTSUPP;
+}
+
 
 export function tcpSocket(): i32 {
   if (sockets.used >= sockets.size) { count(Stat.pool_fail_socket); return EMFILE; }
@@ -59,8 +71,9 @@ export function tcpSocket(): i32 {
 }
 
 export function tcpBind(h: i32, ip: u32, port: u32): i32 {
-  const p = tcpOf(h);
-  if (p == null) return badHandle(h);
+  const i = pcbOr(h);
+  if (i < 0) return i;
+  const p = pcbAt(i);
   if (p.state != CLOSED || p.list != LIST_UNBOUND) return EINVAL;
   if (ip != 0 && ip != ourIp) return EADDRNOTAVAIL;
   if (port > 0xffff) return EINVAL;
@@ -78,8 +91,8 @@ export function tcpBind(h: i32, ip: u32, port: u32): i32 {
 }
 
 export function tcpListen(h: i32, backlog: i32): i32 {
-  const s = tcpSlotOf(h);
-  if (s < 0) return badHandle(h);
+  const s = tcpSlotOr(h);
+  if (s < 0) return s;
   if (sockAt(s).kind == KIND_LISTEN) {              // listen() again: adjust the backlog
     listenerAt(<i32>sockAt(s).index).backlog = <u16>clampBacklog(backlog);
     return OK;
@@ -112,19 +125,13 @@ function copyToListener(p: Pcb, l: Listener, backlog: i32, slot: i32): void {
   l.sock = <u8>(slot + 1);
   l.accHead = 0xff;
   l.accTail = 0xff;
-  l.flags = p.flags;
-  l.sndLimit = p.sndLimit;
-  l.rcvLimit = p.rcvLimit;
-  l.keepIdle = p.keepIdle;
-  l.keepIntvl = p.keepIntvl;
-  l.keepCnt = p.keepCnt;
-  l.lingerSec = p.lingerSec;
-  l.userMss = p.mss;
+  optsFromPcb(p);
+  optsToListener(l);
 }
 
 export function tcpAccept(h: i32): i32 {
-  const li = listenerOf(h);
-  if (li < 0) return badHandle(h);
+  const li = listenerOr(h);
+  if (li < 0) return li;
   if (listenerAt(li).accCount == 0) return EAGAIN;
   if (sockets.used >= sockets.size) { count(Stat.pool_fail_socket); return EMFILE; }
   const pi = acceptQueuePop(li);
@@ -134,8 +141,9 @@ export function tcpAccept(h: i32): i32 {
 }
 
 export function tcpConnect(h: i32, ip: u32, port: u32): i32 {
-  const p = tcpOf(h);
-  if (p == null) return badHandle(h);
+  const i = pcbOr(h);
+  if (i < 0) return i;
+  const p = pcbAt(i);
   if (p.state == SYN_SENT || p.state == SYN_RCVD) return EALREADY;
   if (p.state != CLOSED) return EISCONN;
   if (ip == 0 || port == 0 || port > 0xffff || ip == ourIp || ip == 0xffffffff) return EINVAL;
@@ -181,13 +189,21 @@ function sendableState(p: Pcb): bool {
   return s == ESTABLISHED || s == CLOSE_WAIT || s == SYN_SENT || s == SYN_RCVD;
 }
 
-export function tcpSend(h: i32, ptr: u32, len: i32): i32 {
-  const p = tcpOf(h);
-  if (p == null) return badHandle(h);
-  if (len < 0 || !inIoBuffer(ptr, <u32>len)) return EFAULT;
+// Why p cannot queue data now (0 when it can): the checks of tcp_send and tcp_send_reserve.
+function sendError(p: Pcb): i32 {
   if (p.soError != 0) return -(<i32>p.soError);
   if ((p.flags & F_FIN_QUEUED) != 0) return EPIPE;
   if (!sendableState(p)) return p.state == CLOSED ? ENOTCONN : EPIPE;
+  return OK;
+}
+
+export function tcpSend(h: i32, ptr: u32, len: i32): i32 {
+  const i = pcbOr(h);
+  if (i < 0) return i;
+  const p = pcbAt(i);
+  if (len < 0 || !inIoBuffer(ptr, <u32>len)) return EFAULT;
+  const e = sendError(p);
+  if (e != OK) return e;
   if (len == 0) return 0;
   const n = sndq(p).append(ptr, <u32>len, p.sndLimit);
   if (<i32>n < len) p.flags |= F_ACKED_DATA_EVENT;
@@ -196,23 +212,90 @@ export function tcpSend(h: i32, ptr: u32, len: i32): i32 {
   return <i32>n;
 }
 
-export function tcpRecv(h: i32, ptr: u32, len: i32): i32 {
-  const p = tcpOf(h);
-  if (p == null) return badHandle(h);
-  if (len < 0 || !inIoBuffer(ptr, <u32>len)) return EFAULT;
-  const q = rcvq(p);
-  if (q.len > 0) {
-    const n = min(<u32>len, q.len);
-    q.readAt(0, ptr, n);
-    q.consume(n);
-    // RFC 9293 §3.8.6.2.2: tell the peer when reading opened the window enough.
-    if (p.state != CLOSED && windowUpdateWorthIt(p)) sendAck(p);
-    return <i32>n;
-  }
+// What tcp_recv and tcp_recv_peek return when nothing is queued: 0 at end of stream, or an error.
+function recvEmpty(p: Pcb): i32 {
   if ((p.flags & (F_FIN_RCVD | F_RCV_SHUT)) != 0) return 0;
   if (p.soError != 0) return -(<i32>p.soError);
   if (p.state == CLOSED) return ENOTCONN;
   return EAGAIN;
+}
+
+// Drops n read bytes; RFC 9293 §3.8.6.2.2: tells the peer when that opened the window enough,
+// and (as Linux's tcp_cleanup_rbuf) only once the window it knows is down to half the buffer:
+// before that the ACKs of arriving data carry the new window, and a read of 1 KiB at a time
+// (tcp_recv_consume) would otherwise send an update every few reads.
+function consumed(p: Pcb, n: u32): void {
+  rcvq(p).consume(n);
+  if (p.state != CLOSED && p.rcvAdv - p.rcvNxt <= p.rcvLimit >> 1 && windowUpdateWorthIt(p)) sendAck(p);
+}
+
+export function tcpRecv(h: i32, ptr: u32, len: i32): i32 {
+  const i = pcbOr(h);
+  if (i < 0) return i;
+  const p = pcbAt(i);
+  if (len < 0 || !inIoBuffer(ptr, <u32>len)) return EFAULT;
+  const q = rcvq(p);
+  if (q.len == 0) return recvEmpty(p);
+  const n = min(<u32>len, q.len);
+  q.readAt(0, ptr, n);
+  consumed(p, n);
+  return <i32>n;
+}
+
+// ---- zero-copy calls (docs/ABI.md "Zero-copy"): the application reads and writes the socket
+// buffers in place. One send reservation is outstanding per stack: a reserve replaces the last one.
+
+let zcHandle: i32 = 0;     // handle of the outstanding reservation (0: none)
+let zcAddr: u32 = 0;       // its address (where sndq's tail stays while ACKs consume its head)
+let zcLen: u32 = 0;        // bytes reserved
+
+// Up to max contiguous bytes in place: the send stream's tail to fill (send) or the receive
+// stream's head to read; their address is stored at out (4 bytes in io_buffer). Returns how many,
+// or an error: EAGAIN when the send buffer is full or nothing was received; 0 at end of stream.
+export function tcpWindow(h: i32, max: i32, out: u32, send: bool): i32 {
+  const i = pcbOr(h);
+  if (i < 0) return i;
+  const p = pcbAt(i);
+  if (max <= 0) return EINVAL;
+  if (!inIoBuffer(out, 4)) return EFAULT;
+  let q = rcvq(p);
+  let n = q.len;
+  if (send) {
+    const e = sendError(p);
+    if (e != OK) return e;
+    q = sndq(p);
+    if (q.len >= p.sndLimit || !q.reserve(q.len + 1)) { p.flags |= F_ACKED_DATA_EVENT; return EAGAIN; }
+    n = p.sndLimit - q.len;
+  } else if (n == 0) return recvEmpty(p);
+  const off = send ? q.len : 0;
+  const at = <u32>q.addrAt(off);
+  store<u32>(out, at);
+  n = min(min(<u32>max, n), q.contiguousAt(off));
+  if (send) { zcHandle = h; zcAddr = at; zcLen = n; }
+  return <i32>n;
+}
+
+// Queues the first n bytes of the reservation and sends what may go (send: n 0 cancels; EINVAL
+// when h holds no reservation, n exceeds it, or a tcp_send since moved the tail), or drops n bytes read in
+// place from the receive stream (EINVAL beyond what is queued). Returns n or an error.
+export function tcpAdvance(h: i32, n: i32, send: bool): i32 {
+  const i = pcbOr(h);
+  if (i < 0) return i;
+  const p = pcbAt(i);
+  if (!send) {
+    if (n < 0 || <u32>n > rcvq(p).len) return EINVAL;
+    consumed(p, <u32>n);
+    return n;
+  }
+  const q = sndq(p);
+  if (h != zcHandle || n < 0 || <u32>n > zcLen) return EINVAL;
+  zcHandle = 0;
+  const e = sendError(p);
+  if (e != OK || n == 0) return e;
+  if (q.capacity - q.len < <u32>n || <u32>q.addrAt(q.len) != zcAddr) return EINVAL;
+  q.len += <u32>n;
+  tcpOutput(p);
+  return n;
 }
 
 export function tcpShutdown(h: i32, how: i32): i32 {
@@ -226,8 +309,8 @@ export function tcpShutdown(h: i32, how: i32): i32 {
 }
 
 export function tcpClose(h: i32): i32 {
-  const s = tcpSlotOf(h);
-  if (s < 0) return badHandle(h);
+  const s = tcpSlotOr(h);
+  if (s < 0) return s;
   const k = sockAt(s);
   if (k.kind == KIND_LISTEN) listenerClose(<i32>k.index);
   else closeByApp(pcbAt(<i32>k.index));
@@ -236,8 +319,8 @@ export function tcpClose(h: i32): i32 {
 }
 
 export function tcpAbort(h: i32): i32 {
-  const s = tcpSlotOf(h);
-  if (s < 0) return badHandle(h);
+  const s = tcpSlotOr(h);
+  if (s < 0) return s;
   const k = sockAt(s);
   if (k.kind == KIND_LISTEN) {
     listenerClose(<i32>k.index);
@@ -251,131 +334,131 @@ export function tcpAbort(h: i32): i32 {
 }
 
 export function tcpState(h: i32): i32 {
-  const s = tcpSlotOf(h);
-  if (s < 0) return badHandle(h);
+  const s = tcpSlotOr(h);
+  if (s < 0) return s;
   if (sockAt(s).kind == KIND_LISTEN) return 1;
   return <i32>pcbAt(<i32>sockAt(s).index).state;
 }
 
 // ---- options ----
 
-function setFlag(p: Pcb, f: u32, on: bool): void {
-  if (on) p.flags |= f;
-  else p.flags &= ~f;
-}
+// The options a connection and a listener both keep, staged here by tcpSetsockopt (loaded from
+// the socket, changed by optSet, stored back when it succeeds) and by listen (PCB to listener).
+let oFlags: u32 = 0, oRcv: u32 = 0, oSnd: u32 = 0;
+let oLinger: u16 = 0, oMss: u16 = 0, oIdle: u16 = 0, oIntvl: u16 = 0;
+let oCnt: u8 = 0;
 
 export function tcpSetsockopt(h: i32, opt: i32, val: i32): i32 {
-  const s = tcpSlotOf(h);
-  if (s < 0) return badHandle(h);
-  if (sockAt(s).kind == KIND_LISTEN) return listenerSetsockopt(listenerAt(<i32>sockAt(s).index), opt, val);
-  const p = pcbAt(<i32>sockAt(s).index);
-  if (opt == SO_REUSEADDR) setFlag(p, F_REUSEADDR, val != 0);
-  else if (opt == SO_KEEPALIVE) setFlag(p, F_KEEPALIVE, val != 0);
+  const s = tcpSlotOr(h);
+  if (s < 0) return s;
+  const i = <i32>sockAt(s).index;
+  if (sockAt(s).kind == KIND_LISTEN) {
+    const l = listenerAt(i);
+    optsFromListener(l);
+    const r = optSet(opt, val);
+    if (r == OK) optsToListener(l);
+    return r;
+  }
+  const p = pcbAt(i);
+  if (opt == TCP_MAXSEG && p.state != CLOSED) return EINVAL;   // the MSS is agreed on at the handshake
+  optsFromPcb(p);
+  const r = optSet(opt, val);
+  if (r != OK) return r;
+  p.flags = oFlags; p.rcvLimit = oRcv; p.sndLimit = oSnd; p.lingerSec = oLinger; p.mss = oMss;
+  p.keepIdle = oIdle; p.keepIntvl = oIntvl; p.keepCnt = oCnt;
+  if (opt == TCP_NODELAY && val != 0) tcpOutput(p);           // queued small segments may go now
+  return OK;
+}
+
+function optsFromPcb(p: Pcb): void {
+  oFlags = p.flags; oRcv = p.rcvLimit; oSnd = p.sndLimit; oLinger = p.lingerSec; oMss = p.mss;
+  oIdle = p.keepIdle; oIntvl = p.keepIntvl; oCnt = p.keepCnt;
+}
+
+function optsFromListener(l: Listener): void {
+  oFlags = l.flags; oRcv = l.rcvLimit; oSnd = l.sndLimit; oLinger = l.lingerSec; oMss = l.userMss;
+  oIdle = l.keepIdle; oIntvl = l.keepIntvl; oCnt = l.keepCnt;
+}
+
+function optsToListener(l: Listener): void {
+  l.flags = oFlags; l.rcvLimit = oRcv; l.sndLimit = oSnd; l.lingerSec = oLinger; l.userMss = oMss;
+  l.keepIdle = oIdle; l.keepIntvl = oIntvl; l.keepCnt = oCnt;
+}
+
+function setFlag(f: u32, on: bool): void {
+  if (on) oFlags |= f;
+  else oFlags &= ~f;
+}
+
+// Checks val for opt and changes the staged options; OK, EINVAL or ENOPROTOOPT.
+function optSet(opt: i32, val: i32): i32 {
+  if (opt == SO_REUSEADDR) setFlag(F_REUSEADDR, val != 0);
+  else if (opt == SO_KEEPALIVE) setFlag(F_KEEPALIVE, val != 0);
+  else if (opt == TCP_NODELAY) setFlag(F_NODELAY, val != 0);
   else if (opt == SO_LINGER) {
     if (val > 0xffff) return EINVAL;
-    setFlag(p, F_LINGER, val >= 0);
-    p.lingerSec = val >= 0 ? <u16>val : 0;
+    setFlag(F_LINGER, val >= 0);
+    oLinger = val >= 0 ? <u16>val : 0;
   } else if (opt == SO_RCVBUF || opt == SO_SNDBUF) {
     if (val <= 0) return EINVAL;
     const v = <u32>min(max(val, BLOCK_SIZE), MAX_BUF);
-    if (opt == SO_RCVBUF) p.rcvLimit = v;
-    else p.sndLimit = v;
-  } else if (opt == TCP_NODELAY) {
-    setFlag(p, F_NODELAY, val != 0);
-    if (val != 0) tcpOutput(p);
+    if (opt == SO_RCVBUF) oRcv = v;
+    else oSnd = v;
   } else if (opt == TCP_MAXSEG) {
-    if (p.state != CLOSED || val < <i32>MIN_MSS || val > <i32>OUR_MSS) return EINVAL;
-    p.mss = <u16>val;
+    if (val < <i32>MIN_MSS || val > <i32>OUR_MSS) return EINVAL;
+    oMss = <u16>val;
   } else if (opt == TCP_KEEPIDLE || opt == TCP_KEEPINTVL) {
     if (val < 1 || val > 32767) return EINVAL;
-    if (opt == TCP_KEEPIDLE) p.keepIdle = <u16>val;
-    else p.keepIntvl = <u16>val;
+    if (opt == TCP_KEEPIDLE) oIdle = <u16>val;
+    else oIntvl = <u16>val;
   } else if (opt == TCP_KEEPCNT) {
     if (val < 1 || val > 127) return EINVAL;
-    p.keepCnt = <u8>val;
-  } else if (opt == SO_ERROR) {
-    return EINVAL;
+    oCnt = <u8>val;
   } else {
-    return ENOPROTOOPT;
+    return opt == SO_ERROR ? EINVAL : ENOPROTOOPT;
   }
   return OK;
 }
 
-function listenerSetsockopt(l: Listener, opt: i32, val: i32): i32 {
-  if (opt == SO_REUSEADDR || opt == SO_KEEPALIVE || opt == TCP_NODELAY || opt == SO_LINGER) {
-    const f = opt == SO_REUSEADDR ? F_REUSEADDR : opt == SO_KEEPALIVE ? F_KEEPALIVE : opt == TCP_NODELAY ? F_NODELAY : F_LINGER;
-    if (opt == SO_LINGER) {
-      if (val > 0xffff) return EINVAL;
-      l.lingerSec = val >= 0 ? <u16>val : 0;
-      if (val >= 0) l.flags |= f; else l.flags &= ~f;
-    } else if (val != 0) l.flags |= f;
-    else l.flags &= ~f;
-    return OK;
-  }
-  if (opt == SO_RCVBUF || opt == SO_SNDBUF) {
-    if (val <= 0) return EINVAL;
-    const v = <u32>min(max(val, BLOCK_SIZE), MAX_BUF);
-    if (opt == SO_RCVBUF) l.rcvLimit = v; else l.sndLimit = v;
-    return OK;
-  }
-  if (opt == TCP_KEEPIDLE || opt == TCP_KEEPINTVL) {
-    if (val < 1 || val > 32767) return EINVAL;
-    if (opt == TCP_KEEPIDLE) l.keepIdle = <u16>val; else l.keepIntvl = <u16>val;
-    return OK;
-  }
-  if (opt == TCP_KEEPCNT) {
-    if (val < 1 || val > 127) return EINVAL;
-    l.keepCnt = <u8>val;
-    return OK;
-  }
-  if (opt == TCP_MAXSEG) {
-    if (val < <i32>MIN_MSS || val > <i32>OUR_MSS) return EINVAL;
-    l.userMss = <u16>val;
-    return OK;
-  }
-  if (opt == SO_ERROR) return EINVAL;
-  return ENOPROTOOPT;
-}
-
 export function tcpGetsockopt(h: i32, opt: i32): i32 {
-  const s = tcpSlotOf(h);
-  if (s < 0) return badHandle(h);
-  if (sockAt(s).kind == KIND_LISTEN) return listenerGetsockopt(listenerAt(<i32>sockAt(s).index), opt);
-  const p = pcbAt(<i32>sockAt(s).index);
-  if (opt == SO_REUSEADDR) return (p.flags & F_REUSEADDR) != 0 ? 1 : 0;
-  if (opt == SO_KEEPALIVE) return (p.flags & F_KEEPALIVE) != 0 ? 1 : 0;
-  if (opt == SO_LINGER) return (p.flags & F_LINGER) != 0 ? <i32>p.lingerSec : -1;
-  if (opt == SO_RCVBUF) return <i32>p.rcvLimit;
-  if (opt == SO_SNDBUF) return <i32>p.sndLimit;
-  if (opt == SO_ERROR) { const e = <i32>p.soError; p.soError = 0; return e; }
-  if (opt == TCP_NODELAY) return (p.flags & F_NODELAY) != 0 ? 1 : 0;
-  if (opt == TCP_MAXSEG) return p.mss != 0 ? <i32>p.mss : <i32>OUR_MSS;
-  if (opt == TCP_KEEPIDLE) return p.keepIdle != 0 ? <i32>p.keepIdle : sysctl(Sysctl.tcp_keepalive_time);
-  if (opt == TCP_KEEPINTVL) return p.keepIntvl != 0 ? <i32>p.keepIntvl : sysctl(Sysctl.tcp_keepalive_intvl);
-  if (opt == TCP_KEEPCNT) return p.keepCnt != 0 ? <i32>p.keepCnt : sysctl(Sysctl.tcp_keepalive_probes);
-  return ENOPROTOOPT;
+  const s = tcpSlotOr(h);
+  if (s < 0) return s;
+  const i = <i32>sockAt(s).index;
+  if (sockAt(s).kind == KIND_LISTEN) {
+    if (opt == SO_ERROR) return 0;
+    optsFromListener(listenerAt(i));
+  } else {
+    const p = pcbAt(i);
+    if (opt == SO_ERROR) { const e = <i32>p.soError; p.soError = 0; return e; }
+    optsFromPcb(p);
+  }
+  return optGet(opt);
 }
 
-function listenerGetsockopt(l: Listener, opt: i32): i32 {
-  if (opt == SO_REUSEADDR) return (l.flags & F_REUSEADDR) != 0 ? 1 : 0;
-  if (opt == SO_KEEPALIVE) return (l.flags & F_KEEPALIVE) != 0 ? 1 : 0;
-  if (opt == SO_LINGER) return (l.flags & F_LINGER) != 0 ? <i32>l.lingerSec : -1;
-  if (opt == SO_RCVBUF) return <i32>l.rcvLimit;
-  if (opt == SO_SNDBUF) return <i32>l.sndLimit;
-  if (opt == SO_ERROR) return 0;
-  if (opt == TCP_NODELAY) return (l.flags & F_NODELAY) != 0 ? 1 : 0;
-  if (opt == TCP_MAXSEG) return l.userMss != 0 ? <i32>l.userMss : <i32>OUR_MSS;
-  if (opt == TCP_KEEPIDLE) return l.keepIdle != 0 ? <i32>l.keepIdle : sysctl(Sysctl.tcp_keepalive_time);
-  if (opt == TCP_KEEPINTVL) return l.keepIntvl != 0 ? <i32>l.keepIntvl : sysctl(Sysctl.tcp_keepalive_intvl);
-  if (opt == TCP_KEEPCNT) return l.keepCnt != 0 ? <i32>l.keepCnt : sysctl(Sysctl.tcp_keepalive_probes);
+function flagOn(f: u32): i32 {
+  return (oFlags & f) != 0 ? 1 : 0;
+}
+
+// An option's value from the staged options (0 = the default).
+function optGet(opt: i32): i32 {
+  if (opt == SO_REUSEADDR) return flagOn(F_REUSEADDR);
+  if (opt == SO_KEEPALIVE) return flagOn(F_KEEPALIVE);
+  if (opt == SO_LINGER) return (oFlags & F_LINGER) != 0 ? <i32>oLinger : -1;
+  if (opt == SO_RCVBUF) return <i32>oRcv;
+  if (opt == SO_SNDBUF) return <i32>oSnd;
+  if (opt == TCP_NODELAY) return flagOn(F_NODELAY);
+  if (opt == TCP_MAXSEG) return oMss != 0 ? <i32>oMss : <i32>OUR_MSS;
+  if (opt == TCP_KEEPIDLE) return oIdle != 0 ? <i32>oIdle : sysctl(Sysctl.tcp_keepalive_time);
+  if (opt == TCP_KEEPINTVL) return oIntvl != 0 ? <i32>oIntvl : sysctl(Sysctl.tcp_keepalive_intvl);
+  if (opt == TCP_KEEPCNT) return oCnt != 0 ? <i32>oCnt : sysctl(Sysctl.tcp_keepalive_probes);
   return ENOPROTOOPT;
 }
 
 // ---- read-outs ----
 
 export function tcpInfo(h: i32, ptr: u32): i32 {
-  const s = tcpSlotOf(h);
-  if (s < 0) return badHandle(h);
+  const s = tcpSlotOr(h);
+  if (s < 0) return s;
   if (!inIoBuffer(ptr, 68)) return EFAULT;
   memory.fill(ptr, 0, 68);
   if (sockAt(s).kind == KIND_LISTEN) { store<u32>(ptr, 1); return OK; }
@@ -401,20 +484,23 @@ export function tcpInfo(h: i32, ptr: u32): i32 {
 }
 
 export function tcpPeer(h: i32, ptr: u32): i32 {
-  const s = tcpSlotOf(h);
-  if (s < 0) return badHandle(h);
+  const s = tcpSlotOr(h);
+  if (s < 0) return s;
   if (!inIoBuffer(ptr, 16)) return EFAULT;
-  store<u32>(ptr, ourIp);
+  const i = <i32>sockAt(s).index;
+  let port: u32 = 0, rip: u32 = 0, rport: u32 = 0;
   if (sockAt(s).kind == KIND_LISTEN) {
-    store<u32>(ptr, listenerAt(<i32>sockAt(s).index).port, 4);
-    store<u32>(ptr, 0, 8);
-    store<u32>(ptr, 0, 12);
-    return OK;
+    port = listenerAt(i).port;
+  } else {
+    const p = pcbAt(i);
+    port = p.localPort;
+    rip = p.remoteIp;
+    rport = p.remotePort;
   }
-  const p = pcbAt(<i32>sockAt(s).index);
-  store<u32>(ptr, p.localPort, 4);
-  store<u32>(ptr, p.remoteIp, 8);
-  store<u32>(ptr, p.remotePort, 12);
+  store<u32>(ptr, ourIp);
+  store<u32>(ptr, port, 4);
+  store<u32>(ptr, rip, 8);
+  store<u32>(ptr, rport, 12);
   return OK;
 }
 

@@ -37,13 +37,6 @@ export function foldToBe(acc: u64): u32 {
   return <u32>bswap<u16>(<u16>t);
 }
 
-// Adds big-endian 16-bit values (pseudo-header fields) to a folded big-endian sum.
-export function addBe(sum: u32, v: u32): u32 {
-  let s = sum + (v & 0xffff) + (v >>> 16);
-  s = (s & 0xffff) + (s >>> 16);
-  return (s & 0xffff) + (s >>> 16);
-}
-
 // One's complement checksum of a buffer, ready to store (big-endian value).
 export function checksum(p: usize, len: i32): u32 {
   return ~foldToBe(sumBytes(p, len, 0)) & 0xffff;
@@ -51,11 +44,12 @@ export function checksum(p: usize, len: i32): u32 {
 
 // TCP/UDP checksum over pseudo-header (RFC 9293 §3.1) + segment. Returns the value to store, or,
 // when verifying a segment that includes its checksum field, 0 when it is correct.
+// The pseudo-header's big-endian 16-bit words are summed and folded first, swapped into the
+// little-endian domain of sumBytes (§2(B): swapping commutes with the sum) and passed as its
+// starting value: one fold for the whole checksum instead of one per pseudo-header field.
 export function transportChecksum(src: u32, dst: u32, proto: u32, p: usize, len: i32): u32 {
-  let s = foldToBe(sumBytes(p, len, 0));
-  s = addBe(s, src);
-  s = addBe(s, dst);
-  s = addBe(s, proto);
-  s = addBe(s, <u32>len);
-  return ~s & 0xffff;
+  let ph = (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + proto + <u32>len;
+  ph = (ph & 0xffff) + (ph >>> 16);
+  ph = (ph & 0xffff) + (ph >>> 16);
+  return ~foldToBe(sumBytes(p, len, <u64>bswap<u16>(<u16>ph))) & 0xffff;
 }

@@ -125,6 +125,21 @@ let curB: i32 = 0;
     }
   }
 
+  // Address of stream offset off (relative to start; the caller reserved it). The bytes from there
+  // to the end of its block are contiguous: contiguousAt(off) of them (the zero-copy calls).
+  // The head and tail blocks are taken directly: the cursor stays where output and input use it.
+  addrAt(off: u32): usize {
+    const pos = off + <u32>this.start;
+    const k = pos / <u32>BLOCK_SIZE;
+    const b = k == 0 ? <i32>this.head : k + 1 == <u32>this.nblocks ? <i32>this.tail : this.seek(k);
+    return blockPtr(b) + <usize>(pos % <u32>BLOCK_SIZE);
+  }
+
+  // @ts-ignore: decorator
+  @inline contiguousAt(off: u32): u32 {
+    return <u32>BLOCK_SIZE - (off + <u32>this.start) % <u32>BLOCK_SIZE;
+  }
+
   // Appends up to n bytes; returns how many fit (limited by `limit` total and by the pool).
   append(src: usize, n: u32, limit: u32): u32 {
     if (this.len >= limit) return 0;

@@ -33,7 +33,7 @@ import {
 } from "./close";
 import { listenerLookup, listenInput } from "./listen";
 import { challengeBudget, connChallengeAllowed } from "./challenge";
-import { oooReclaim, oooRoom } from "./ooo_pressure";
+import { oooReclaim, oooRoom, rxMayReserve } from "./ooo_pressure";
 
 // The segment being processed.
 let segSrc: u32 = 0;
@@ -496,7 +496,8 @@ function receiveData(p: Pcb): void {
     if (off + len - q.len > oooRoom(p)) { count(Stat.ooo_drop); p.flags |= F_ACK_NOW; return; }
   }
   // Rule 2: in-order data that finds the pool dry takes back other connections' out-of-order data.
-  if (!q.reserve(off + len) && !(seq == p.rcvNxt && oooReclaim(p) && q.reserve(off + len))) {
+  const upto = off + len;                  // rule 4: never the send reserve
+  if (!(rxMayReserve(q, upto) && q.reserve(upto)) && !(seq == p.rcvNxt && oooReclaim(p) && rxMayReserve(q, upto) && q.reserve(upto))) {
     count(Stat.window_drop); p.flags |= F_ACK_NOW; return;
   }
   // Overlapping out-of-order data: the first copy wins (as Linux): only the gaps are written.

@@ -10,10 +10,12 @@
 // 2. In-order data that finds the pool dry reclaims other connections' out-of-order data (as lwIP
 //    frees its ooseq queues when pbufs run out and Linux prunes the ofo queue); a receiver may
 //    renege on SACKed data (RFC 2018 §8), the sender keeps it until cumulatively acknowledged.
-// 3. The advertised window never opens beyond what the pool can back (tcp/output.ts); it never
-//    shrinks either (RFC 9293 §3.8.6.2.2).
+// 3. The advertised window never opens beyond what the pool can back, less TX_RESERVE_BLOCKS kept
+//    for sending (tcp/output.ts); it never shrinks either (RFC 9293 §3.8.6.2.2).
+// 4. Received data does not take those TX_RESERVE_BLOCKS (a window promised earlier may be worth
+//    more than the pool holds now): a dropped segment is resent, a starved sender never is.
 import { BLOCK_SIZE, MAX_BLOCKS } from "../config";
-import { blocks } from "../core/stream";
+import { blocks, Stream } from "../core/stream";
 import { count, Stat } from "../stats";
 import { LIST_ACTIVE, NIL, Pcb, listHead, pcbAt, rcvq } from "./pcb";
 import { rangeClear } from "./ranges";
@@ -45,7 +47,21 @@ export function oooReclaim(keep: Pcb): bool {
   return blocks.used < before;
 }
 
-// Blocks free in the pool, in bytes: what a window may still promise beyond reserved room.
+// Blocks a receive window may never promise: kept for send queues, so receivers that take every
+// block freed by a read cannot starve a sender (an echo loop that writes before it reads again
+// deadlocked when all blocks sat in receive queues; lwIP keeps RX pbufs and TX memory apart).
+export const TX_RESERVE_BLOCKS: i32 = 2;
+
+// Rule 4: received data may not take the send reserve either (the peer resends what is dropped).
+export function rxMayReserve(q: Stream, upto: u32): bool {
+  const short = <i32>upto - <i32>q.capacity;
+  const need = short > 0 ? (short + BLOCK_SIZE - 1) / BLOCK_SIZE : 0;
+  return blocks.size - blocks.used - need >= TX_RESERVE_BLOCKS;
+}
+
+// Blocks free in the pool beyond the send reserve, in bytes: what a window may still promise
+// beyond reserved room.
 export function poolRoom(): u32 {
-  return <u32>(blocks.size - blocks.used) * <u32>BLOCK_SIZE;
+  const spare = blocks.size - blocks.used - TX_RESERVE_BLOCKS;
+  return <u32>(spare > 0 ? spare : 0) * <u32>BLOCK_SIZE;
 }

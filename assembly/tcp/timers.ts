@@ -12,18 +12,20 @@ import { deadlineIn, due, nowMs } from "../core/time";
 import { EHOSTUNREACH, ETIMEDOUT } from "../errors";
 import { count, Stat } from "../stats";
 import {
-  CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK, LISTEN, SYN_RCVD, SYN_SENT,
+  CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, EV_WRITABLE, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK, LISTEN, SYN_RCVD, SYN_SENT,
   TIME_WAIT,
 } from "../api/constants";
 import { arpTimer } from "../link/arp_cache";
 import {
-  F_ACK_DELAYED, F_KEEPALIVE, F_KEEPALIVE_PROBING, F_LINGER, F_PERSIST, F_SOFT_ERROR, F_SYN_ACKED, Pcb,
-  pcbAt, pcbs,
+  F_ACKED_DATA_EVENT, F_ACK_DELAYED, F_KEEPALIVE, F_KEEPALIVE_PROBING, F_LINGER, F_PERSIST, F_SOFT_ERROR, F_SYN_ACKED, Pcb,
+  pcbAt, pcbs, sndq,
 } from "./pcb";
 import { armPersist, sendAck, sendProbe, sendRstFor, sendSyn, tcpOutput } from "./output";
 import { onRecoveryTimer, onRetransmitTimeout, zeroWindowInFlight } from "./congestion";
 import { abortConnection, closeFinished, connectionFailed, pcbDestroy } from "./close";
 import { synQueueTimer } from "./listen";
+import { blocks } from "../core/stream";
+import { sockNotify } from "../api/sockets";
 
 // The 250 ms tick; returns ms until the next retransmission deadline (0x7fffffff: none).
 export function tcpFastTimer(): u32 {
@@ -33,6 +35,15 @@ export function tcpFastTimer(): u32 {
 // Fires the retransmission deadlines that are due; returns ms until the next one (0x7fffffff: none).
 export function tcpDeadlines(): u32 {
   return pcbTimers(false);
+}
+
+// A send refused for want of stream blocks while nothing of this connection was queued gets no ACK
+// to raise EV_WRITABLE on (processAck does that for ACKed data): the tick raises it once the shared
+// pool has a free block again, so an event loop or the sockets layer that waits for it is not stuck.
+function writableAgain(p: Pcb): void {
+  if ((p.flags & F_ACKED_DATA_EVENT) == 0 || sndq(p).len != 0 || blocks.used >= blocks.size) return;
+  p.flags &= ~F_ACKED_DATA_EVENT;
+  if (p.sock != 0) sockNotify(<i32>p.sock - 1, EV_WRITABLE);
 }
 
 // Both timers walk the PCBs: due deadlines fire; the fast tick also sends delayed ACKs and
@@ -51,6 +62,7 @@ function pcbTimers(tick: bool): u32 {
     if (tick) {
       if (p.flags & F_ACK_DELAYED) sendAck(p);
       tcpOutput(p);
+      writableAgain(p);
     }
     const left = p.rtxAt - nowMs;
     if (p.rtxAt != 0 && <i32>left > 0 && left < next) next = left;

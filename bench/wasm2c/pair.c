@@ -6,6 +6,13 @@
  *                                   on the wire, seeded); prints {"bytes":..,"seconds":..,"wire":..}
  *   pair conn N                     N cycles of connect, 1 byte each way, close (both sides)
  *   pair rr N NODELAY               N request/response rounds of 64 bytes on one connection
+ *   pair bulk-zc MIB [LOSS_PPM SEED] bulk through the zero-copy calls: the sender writes each chunk
+ *                                   straight into the send buffer (tcp_send_reserve/commit), the
+ *                                   receiver copies out of the receive buffer in place
+ *                                   (tcp_recv_peek/consume): one copy each way, as lwIP's
+ *                                   tcp_write / pbuf_copy_partial, instead of two through io_buffer
+ *   pair zc-check                   the zero-copy calls at C level: 4 MiB byte-exact (mixed with
+ *                                   tcp_send/tcp_recv) and every misuse's error code; exit 1 on failure
  *
  * The wire is bench/common/wire.c, shared with bench/lwip/pair.c; every run fails (exit 3) when
  * the frames on it do not carry what was delivered. Linked with Debian's wasm2c runtime
@@ -89,6 +96,30 @@ static int32_t recv_bytes(int s, int32_t h, uint32_t max)
     return (int32_t)Z_stackZ_tcp_recv(&st[s], (u32)h, io, max < cap ? max : cap);
 }
 
+/* Zero-copy: reserve up to len bytes of the send tail, copy the application's bytes there, commit. */
+static int32_t send_zc(int s, int32_t h, const uint8_t *data, uint32_t len)
+{
+    uint32_t out = Z_stackZ_io_buffer(&st[s]);
+    int32_t n = (int32_t)Z_stackZ_tcp_send_reserve(&st[s], (u32)h, len, out);
+    if (n <= 0) return n;
+    uint32_t at;
+    memcpy(&at, mem(s, out), 4);
+    memcpy(mem(s, at), data, (size_t)n);
+    return (int32_t)Z_stackZ_tcp_send_commit(&st[s], (u32)h, (u32)n);
+}
+
+/* Zero-copy: the receive head in place, copied to the application's buffer, then consumed. */
+static int32_t recv_zc(int s, int32_t h, uint8_t *dst, uint32_t max)
+{
+    uint32_t out = Z_stackZ_io_buffer(&st[s]);
+    int32_t n = (int32_t)Z_stackZ_tcp_recv_peek(&st[s], (u32)h, max, out);
+    if (n <= 0) return n;
+    uint32_t at;
+    memcpy(&at, mem(s, out), 4);
+    memcpy(dst, mem(s, at), (size_t)n);
+    return (int32_t)Z_stackZ_tcp_recv_consume(&st[s], (u32)h, (u32)n);
+}
+
 static int32_t listener;
 
 static void setup(void)
@@ -130,9 +161,9 @@ static double seconds(struct timespec t0)
     return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
-static void bulk(uint64_t total)
+static void bulk(uint64_t total, int zc)
 {
-    static uint8_t chunk[16384];
+    static uint8_t chunk[16384], app[16384];
     for (size_t i = 0; i < sizeof chunk; i++) chunk[i] = (uint8_t)(i * 31);
     int32_t a, b;
     open_pair(&a, &b);
@@ -144,14 +175,14 @@ static void bulk(uint64_t total)
         int moved = 0;
         while (sent < total) {
             uint32_t want = total - sent < sizeof chunk ? (uint32_t)(total - sent) : sizeof chunk;
-            int32_t n = send_bytes(0, a, chunk, want);
+            int32_t n = zc ? send_zc(0, a, chunk, want) : send_bytes(0, a, chunk, want);
             if (n <= 0) break;
             sent += (uint64_t)n;
             moved = 1;
         }
         if (deliver()) moved = 1;
         for (;;) {
-            int32_t r = recv_bytes(1, b, 65536);
+            int32_t r = zc ? recv_zc(1, b, app, sizeof app) : recv_bytes(1, b, 65536);
             if (r <= 0) break;
             got += (uint64_t)r;
             moved = 1;
@@ -159,7 +190,7 @@ static void bulk(uint64_t total)
         if (!moved) tick();
     }
     double secs = seconds(t0);
-    printf("{\"mode\":\"bulk\",\"bytes\":%llu,\"seconds\":%.6f,\"virtual_ms\":%u",
+    printf("{\"mode\":\"%s\",\"bytes\":%llu,\"seconds\":%.6f,\"virtual_ms\":%u", zc ? "bulk-zc" : "bulk",
            (unsigned long long)got, secs, now_ms - v0);
     wire_print(stdout);
     printf("}\n");
@@ -231,12 +262,93 @@ static void rr(int n, int nodelay)
     wire_require(wire_check_rr((uint32_t)n, sizeof msg));
 }
 
+static int zc_failures;
+static void expect(int32_t got, int32_t want, const char *what)
+{
+    if (got == want) return;
+    fprintf(stderr, "zc-check FAILED: %s: got %d, want %d\n", what, got, want);
+    zc_failures++;
+}
+
+static uint8_t pattern_at(uint64_t i) { return (uint8_t)(i * 13 + (i >> 8) + 7); }
+
+/* 4 MiB A->B alternating tcp_send and reserve/commit, read alternating tcp_recv and peek/consume,
+ * every byte compared; then the error codes of every misuse (docs/ABI.md "Zero-copy"). */
+static void zc_check(void)
+{
+    const uint64_t total = 4u << 20;
+    static uint8_t src[3000], dst[4096];
+    int32_t a, b;
+    open_pair(&a, &b);
+    uint64_t sent = 0, got = 0, zc_in = 0, zc_out = 0;
+    for (uint32_t i = 0; got < total && i < 10000000u; i++) {
+        int moved = 0;
+        if (sent < total) {
+            uint32_t want = total - sent < sizeof src ? (uint32_t)(total - sent) : sizeof src;
+            for (uint32_t k = 0; k < want; k++) src[k] = pattern_at(sent + k);
+            int32_t n = 0;
+            if (i & 1) {                      /* reserved regions are one block at most: fill several */
+                for (int32_t r; (uint32_t)n < want && (r = send_zc(0, a, src + n, want - (uint32_t)n)) > 0; ) n += r;
+                zc_in += (uint64_t)n;
+            } else {
+                n = send_bytes(0, a, src, want);
+            }
+            if (n > 0) { sent += (uint64_t)n; moved = 1; }
+        }
+        if (deliver()) moved = 1;
+        for (uint32_t j = 0; j < 8; j++) {
+            int z = ((i + j) & 1) != 0;
+            int32_t r = z ? recv_zc(1, b, dst, sizeof dst) : recv_bytes(1, b, sizeof dst);
+            if (r <= 0) break;
+            const uint8_t *p = z ? dst : mem(1, Z_stackZ_io_buffer(&st[1]));
+            for (int32_t k = 0; k < r; k++) {
+                if (p[k] != pattern_at(got + (uint64_t)k)) {
+                    fprintf(stderr, "zc-check FAILED: byte %llu is %u, want %u\n", (unsigned long long)(got + (uint64_t)k), p[k], pattern_at(got + (uint64_t)k));
+                    exit(1);
+                }
+            }
+            if (z) zc_out += (uint64_t)r;
+            got += (uint64_t)r;
+            moved = 1;
+        }
+        if (!moved) tick();
+    }
+    expect(got == total, 1, "all bytes delivered");
+    expect(zc_in > total / 16 && zc_out > total / 16, 1, "a good share went through the zero-copy calls");
+
+    uint32_t io = Z_stackZ_io_buffer(&st[0]), io_b = Z_stackZ_io_buffer(&st[1]);
+    expect((int32_t)Z_stackZ_tcp_send_reserve(&st[0], 0x7f01, 10, io), STACK_EBADF, "reserve on a bad handle");
+    expect((int32_t)Z_stackZ_tcp_send_commit(&st[0], 0x7f01, 1), STACK_EBADF, "commit on a bad handle");
+    expect((int32_t)Z_stackZ_tcp_recv_peek(&st[1], 0x7f01, 10, io_b), STACK_EBADF, "peek on a bad handle");
+    expect((int32_t)Z_stackZ_tcp_recv_consume(&st[1], 0x7f01, 1), STACK_EBADF, "consume on a bad handle");
+    expect((int32_t)Z_stackZ_tcp_send_reserve(&st[1], (u32)listener, 10, io_b), STACK_EOPNOTSUPP, "reserve on a listener");
+    expect((int32_t)Z_stackZ_tcp_recv_peek(&st[1], (u32)listener, 10, io_b), STACK_EOPNOTSUPP, "peek on a listener");
+    expect((int32_t)Z_stackZ_tcp_send_commit(&st[0], (u32)a, 1), STACK_EINVAL, "commit without a reservation");
+    expect((int32_t)Z_stackZ_tcp_send_reserve(&st[0], (u32)a, 0, io), STACK_EINVAL, "reserve of 0 bytes");
+    expect((int32_t)Z_stackZ_tcp_send_reserve(&st[0], (u32)a, 10, 0), STACK_EFAULT, "out outside io_buffer");
+    expect((int32_t)Z_stackZ_tcp_recv_peek(&st[1], (u32)b, 10, io_b), STACK_EAGAIN, "peek with nothing queued");
+    expect((int32_t)Z_stackZ_tcp_recv_consume(&st[1], (u32)b, 1), STACK_EINVAL, "consume more than is queued");
+    int32_t n = (int32_t)Z_stackZ_tcp_send_reserve(&st[0], (u32)a, 100, io);
+    expect(n, 100, "reserve 100 bytes");
+    expect((int32_t)Z_stackZ_tcp_send_commit(&st[0], (u32)a, 101), STACK_EINVAL, "commit more than reserved");
+    expect((int32_t)Z_stackZ_tcp_send_commit(&st[0], (u32)a, 0), 0, "commit 0 cancels");
+    Z_stackZ_tcp_shutdown(&st[0], (u32)a, 1);
+    expect((int32_t)Z_stackZ_tcp_send_reserve(&st[0], (u32)a, 10, io), STACK_EPIPE, "reserve after shutdown(SHUT_WR)");
+    pump_until_idle();
+    expect((int32_t)Z_stackZ_tcp_recv_peek(&st[1], (u32)b, 10, io_b), 0, "peek at end of stream");
+    printf("{\"mode\":\"zc-check\",\"bytes\":%llu,\"zero_copy_in\":%llu,\"zero_copy_out\":%llu,\"failures\":%d}\n",
+           (unsigned long long)got, (unsigned long long)zc_in, (unsigned long long)zc_out, zc_failures);
+    if (zc_failures) exit(1);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 3) { fprintf(stderr, "usage: pair bulk MIB [LOSS_PPM SEED] | conn N | rr N NODELAY\n"); return 64; }
-    wire_init(argc > 4 && !strcmp(argv[1], "bulk") ? (uint32_t)atol(argv[3]) : 0, argc > 4 ? (uint32_t)atol(argv[4]) : 1);
+    if (argc == 2 && !strcmp(argv[1], "zc-check")) { wire_init(0, 1); setup(); zc_check(); return 0; }
+    if (argc < 3) { fprintf(stderr, "usage: pair bulk|bulk-zc MIB [LOSS_PPM SEED] | conn N | rr N NODELAY | zc-check\n"); return 64; }
+    wire_init(argc > 4 && !strncmp(argv[1], "bulk", 4) ? (uint32_t)atol(argv[3]) : 0, argc > 4 ? (uint32_t)atol(argv[4]) : 1);
     setup();
-    if (!strcmp(argv[1], "bulk")) bulk((uint64_t)atoll(argv[2]) << 20);
+    if (!strcmp(argv[1], "bulk")) bulk((uint64_t)atoll(argv[2]) << 20, 0);
+    else if (!strcmp(argv[1], "bulk-zc")) bulk((uint64_t)atoll(argv[2]) << 20, 1);
     else if (!strcmp(argv[1], "conn")) conn(atoi(argv[2]));
     else if (!strcmp(argv[1], "rr")) rr(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 0);
     else return 64;

@@ -171,6 +171,47 @@ int32_t asnet_tcp_recv(int32_t h, void *buf, size_t cap)
     return r;
 }
 
+/* The region an export described: n bytes at the address it wrote at io_buffer's first word,
+ * range-checked like every other pointer into linear memory (STACK_EFAULT if it were outside). */
+static int32_t zc_region(int32_t n, uint8_t **at)
+{
+    *at = NULL;
+    if (n <= 0) return n;
+    uint32_t size, io = stack_glue_io(&size), addr;
+    const uint8_t *w = stack_glue_mem(io, 4);
+    if (w == NULL) return STACK_EFAULT;
+    memcpy(&addr, w, 4);                   /* little-endian, as wasm */
+    *at = stack_glue_mem(addr, (uint32_t)n);
+    return *at != NULL ? n : STACK_EFAULT;
+}
+
+static uint32_t zc_max(size_t max) { return max > 0x7fffffffu ? 0x7fffffffu : (uint32_t)max; }
+
+int32_t asnet_tcp_send_reserve(int32_t h, size_t max, uint8_t **at)
+{
+    uint32_t size, io = stack_glue_io(&size);
+    return zc_region(stack_glue_call3(STACK_RT_tcp_send_reserve, (uint32_t)h, zc_max(max), io), at);
+}
+
+int32_t asnet_tcp_send_commit(int32_t h, size_t n)
+{
+    return stack_glue_call2(STACK_RT_tcp_send_commit, (uint32_t)h, n > 0x7fffffffu ? 0xffffffffu : (uint32_t)n);
+}
+
+int32_t asnet_tcp_recv_peek(int32_t h, size_t max, const uint8_t **at)
+{
+    uint32_t size, io = stack_glue_io(&size);
+    uint8_t *p;
+    int32_t r = zc_region(stack_glue_call3(STACK_RT_tcp_recv_peek, (uint32_t)h, zc_max(max), io), &p);
+    *at = p;
+    return r;
+}
+
+int32_t asnet_tcp_recv_consume(int32_t h, size_t n)
+{
+    return stack_glue_call2(STACK_RT_tcp_recv_consume, (uint32_t)h, n > 0x7fffffffu ? 0xffffffffu : (uint32_t)n);
+}
+
 int32_t asnet_tcp_shutdown(int32_t h, int how) { return stack_glue_call2(STACK_RT_tcp_shutdown, (uint32_t)h, (uint32_t)how); }
 int32_t asnet_tcp_close(int32_t h) { int32_t r = stack_glue_call1(STACK_RT_tcp_close, (uint32_t)h); route(h, NULL, NULL); return r; }
 int32_t asnet_tcp_abort(int32_t h) { int32_t r = stack_glue_call1(STACK_RT_tcp_abort, (uint32_t)h); route(h, NULL, NULL); return r; }

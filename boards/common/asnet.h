@@ -53,6 +53,16 @@ int32_t asnet_tcp_abort(int32_t h);
 int32_t asnet_tcp_setsockopt(int32_t h, int opt, int32_t val);
 int32_t asnet_tcp_getsockopt(int32_t h, int opt);
 int32_t asnet_tcp_state(int32_t h);
+/* Zero-copy (docs/ABI.md "Zero-copy"): the socket buffers in place, no copy through io_buffer.
+ * reserve: up to max bytes of the send buffer's free tail, contiguous (one 1 KiB block at most);
+ * *at points at them in linear memory. Returns n > 0 or an error (STACK_EAGAIN: full). Fill them,
+ * then commit(n' <= n) queues the first n' (0 cancels). One reservation per stack. peek: up to max
+ * received bytes in place at *at (they stay queued); 0 = end of stream. consume(n): drops them.
+ * A region is the caller's only until its next asnet call: write or read it before that. */
+int32_t asnet_tcp_send_reserve(int32_t h, size_t max, uint8_t **at);
+int32_t asnet_tcp_send_commit(int32_t h, size_t n);
+int32_t asnet_tcp_recv_peek(int32_t h, size_t max, const uint8_t **at);
+int32_t asnet_tcp_recv_consume(int32_t h, size_t n);
 
 /* UDP */
 int32_t asnet_udp_open(uint16_t port, asnet_event_fn fn, void *ctx);   /* port 0 = ephemeral */

@@ -23,6 +23,7 @@
   X(tcp_socket, 0) X(tcp_bind, 3) X(tcp_listen, 2) X(tcp_accept, 1) X(tcp_connect, 3) \
   X(tcp_send, 3) X(tcp_recv, 3) X(tcp_shutdown, 2) X(tcp_close, 1) X(tcp_abort, 1) \
   X(tcp_setsockopt, 3) X(tcp_getsockopt, 2) X(tcp_state, 1) X(tcp_info, 2) X(tcp_peer, 2) \
+  X(tcp_send_reserve, 3) X(tcp_send_commit, 2) X(tcp_recv_peek, 3) X(tcp_recv_consume, 2) \
   X(udp_socket, 0) X(udp_bind, 3) X(udp_connect, 3) X(udp_sendto, 5) X(udp_recvfrom, 4) \
   X(udp_close, 1) X(dhcp_start, 0) X(dhcp_stop, 1) X(dhcp_info, 2) X(dns_set_server, 1) \
   X(dns_query, 2) X(dns_result, 2) X(dns_cancel, 1) X(ev_poll, 0) X(trace_poll, 0) \

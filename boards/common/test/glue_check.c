@@ -159,6 +159,36 @@ static void check_trap_recovery(void)
           "protocol counters survive the restart (carried + live)");
 }
 
+/* The zero-copy calls through asnet.c (docs/ABI.md "Zero-copy"): pointers into linear memory,
+ * the data queued in place, every misuse's error code. */
+static void check_zero_copy(void)
+{
+    uint8_t *w = NULL;
+    const uint8_t *r = NULL;
+    int32_t l = asnet_tcp_listen(9, 4, NULL, NULL);
+    check(asnet_tcp_send_reserve(0x7f01, 10, &w) == STACK_EBADF && w == NULL, "zero-copy: reserve on a bad handle: EBADF");
+    check(asnet_tcp_send_reserve(l, 10, &w) == STACK_EOPNOTSUPP, "zero-copy: reserve on a listener: EOPNOTSUPP");
+    check(asnet_tcp_recv_peek(l, 10, &r) == STACK_EOPNOTSUPP, "zero-copy: peek on a listener: EOPNOTSUPP");
+    int32_t c = asnet_tcp_connect(0xC0000201u, 80, NULL, NULL);    /* SYN_SENT: data may be queued already */
+    check(asnet_tcp_send_commit(c, 1) == STACK_EINVAL, "zero-copy: commit without a reservation: EINVAL");
+    check(asnet_tcp_send_reserve(c, 0, &w) == STACK_EINVAL, "zero-copy: reserve of 0 bytes: EINVAL");
+    int32_t n = asnet_tcp_send_reserve(c, 5000, &w);
+    check(n > 0 && n <= 1024 && w != NULL && stack_glue_mem(0, 1) != NULL && w >= stack_glue_mem(0, 1),
+          "zero-copy: reserve gives at most one block, inside linear memory");
+    if (n > 0 && w != NULL) memset(w, 0x5a, (size_t)n);
+    check(asnet_tcp_send_commit(c, (size_t)n + 1) == STACK_EINVAL, "zero-copy: commit more than reserved: EINVAL");
+    check(asnet_tcp_send_commit(c, (size_t)n) == n, "zero-copy: commit queues the reserved bytes");
+    uint32_t info[17];
+    uint32_t size, io = stack_glue_io(&size);
+    int32_t ir = stack_glue_call2(STACK_RT_tcp_info, (uint32_t)c, io);
+    if (ir == 0) memcpy(info, stack_glue_mem(io, sizeof info), sizeof info);
+    check(ir == 0 && info[9] == (uint32_t)n, "zero-copy: tcp_info's send queue holds the committed bytes");
+    check(asnet_tcp_recv_peek(c, 10, &r) == STACK_EAGAIN && r == NULL, "zero-copy: peek with nothing received: EAGAIN");
+    check(asnet_tcp_recv_consume(c, 1) == STACK_EINVAL, "zero-copy: consume more than is queued: EINVAL");
+    asnet_tcp_abort(c);
+    asnet_tcp_close(l);
+}
+
 /* Random frames, half of them addressed to us with an IPv4 or ARP type (RFC 894 framing). */
 static void fuzz_frames(int n)
 {
@@ -206,6 +236,7 @@ int main(void)
     check(asnet_init(&cfg) == 0, "asnet_init on the wasm2c runtime with static linear memory");
     check_tx_path();
     check_timers();
+    check_zero_copy();
     check_trap_recovery();
     uint32_t traps = stack_glue_stats()->traps;
     fuzz_frames(20000);
