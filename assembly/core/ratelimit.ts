@@ -13,9 +13,9 @@ export function rateAllow(b: usize, perSec: i32, burst: i32): bool {
   if (perSec <= 0) return true;
   const refill = <u64>(nowMs - load<u32>(b, 4)) * <u64>perSec;
   const spent = load<u32>(b);
-  let left: u64 = refill >= <u64>spent ? 0 : <u64>spent - refill;
+  const left: u64 = refill >= <u64>spent ? 0 : <u64>spent - refill;
+  const ok = left + 1000 <= <u64>burst * 1000;
   store<u32>(b, nowMs, 4);
-  if (left + 1000 > <u64>burst * 1000) { store<u32>(b, <u32>left); return false; }
-  store<u32>(b, <u32>(left + 1000));
-  return true;
+  store<u32>(b, <u32>(ok ? left + 1000 : left));
+  return ok;
 }

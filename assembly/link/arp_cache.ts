@@ -1,5 +1,5 @@
-// ARP (RFC 826) for the one interface: a fixed cache with ageing, one parked frame per unresolved
-// entry, requests retried by the slow timer, and replies to requests for our address.
+// ARP (RFC 826) for the one interface: a fixed cache with ageing, frames parked while their next
+// hop resolves, requests retried by the slow timer, and replies to requests for our address.
 //
 // Spoofing: an unsolicited ARP that would change the MAC of a live (resolved, fresh) entry is
 // ignored and counted; the entry picks up a genuine change when it goes stale and is re-resolved.
@@ -29,14 +29,18 @@ const RETRY_MS: u32 = 1000;
   requests: u8;
   updated: u32;       // ms of the last confirmation (or of the first request while pending)
   lastRequest: u32;
-  parked: i32;        // index of a parked frame buffer, or -1
 }
 
 const entries: Pool = makePool(
   memory.data(offsetof<Pool>()), memory.data(offsetof<ArpEntry>() * MAX_ARP_ENTRIES),
   memory.data(MAX_ARP_ENTRIES * 2), memory.data(MAX_ARP_ENTRIES), offsetof<ArpEntry>(), MAX_ARP_ENTRIES);
+// Parked frames, lwIP ARP_QUEUEING-style but bounded: one shared pool of ARP_PENDING_BUFFERS frames,
+// each tagged with the entry it waits for. One neighbour may hold them all, so two connections
+// opened at once through an unresolved gateway both go out on the reply (before, the second frame
+// replaced the first, which then waited for its RTO).
 const parkedFrames: usize = memory.data(FRAME_MAX * ARP_PENDING_BUFFERS, 16);
-const parkedLen: usize = memory.data(4 * ARP_PENDING_BUFFERS);
+const parkedLen: usize = memory.data(4 * ARP_PENDING_BUFFERS);      // 0: free
+const parkedOwner: usize = memory.data(4 * ARP_PENDING_BUFFERS);    // entry index
 
 // @ts-ignore: decorator
 @inline function entry(i: i32): ArpEntry { return changetype<ArpEntry>(entries.slot(i)); }
@@ -58,34 +62,44 @@ function find(ip: u32): i32 {
   return -1;
 }
 
+// @ts-ignore: decorator
+@inline function meta(table: usize, b: i32): usize { return table + (<usize>b << 2); }
+
+// The first buffer parked for entry `i`, or -1.
+function parkedFor(i: i32): i32 {
+  for (let b = 0; b < ARP_PENDING_BUFFERS; b++) {
+    if (load<u32>(meta(parkedLen, b)) != 0 && load<i32>(meta(parkedOwner, b)) == i) return b;
+  }
+  return -1;
+}
+
 function dropEntry(i: i32): void {
-  const e = entry(i);
-  if (e.parked >= 0) store<u32>(parkedLen + (<usize>e.parked << 2), 0);
+  for (let b = parkedFor(i); b >= 0; b = parkedFor(i)) store<u32>(meta(parkedLen, b), 0);
   entries.free(i);
 }
 
 // The entry to evict, in this order: an unresolved one that went a retry interval unanswered; an
-// unresolved one holding no frame; the least recently learned resolved one; the oldest. A flood of
-// spoofed sources creates only the first two kinds (at most ARP_PENDING_BUFFERS entries hold a
-// frame), so it cannot push out hosts we talk to; and two neighbours resolving at the same moment
-// no longer evict each other's request and lose the frame waiting on it.
+// unresolved one holding no frame; the least recently learned resolved one. One of them always
+// exists in a full cache: at most ARP_PENDING_BUFFERS (< MAX_ARP_ENTRIES) entries hold a frame. A
+// flood of spoofed sources creates only the first two kinds, so it cannot push out hosts we talk
+// to; and two neighbours resolving at the same moment no longer evict each other's request and
+// lose the frame waiting on it.
 function victim(): i32 {
   let best = -1;
-  for (let pass = 0; pass < 4 && best < 0; pass++) {
+  for (let pass = 0; pass < 3 && best < 0; pass++) {
     for (let j = 0; j < MAX_ARP_ENTRIES; j++) {
-      const e = entry(j);
-      if (!evictable(e, pass)) continue;
-      if (best < 0 || <i32>(e.updated - entry(best).updated) < 0) best = j;
+      if (!evictable(j, pass)) continue;
+      if (best < 0 || <i32>(entry(j).updated - entry(best).updated) < 0) best = j;
     }
   }
   return best;
 }
 
-function evictable(e: ArpEntry, pass: i32): bool {
+function evictable(j: i32, pass: i32): bool {
+  const e = entry(j);
   if (pass == 0) return e.state == PENDING && <u32>(nowMs - e.lastRequest) >= RETRY_MS;
-  if (pass == 1) return e.state == PENDING && e.parked < 0;
-  if (pass == 2) return e.state != PENDING;
-  return true;
+  if (pass == 1) return e.state == PENDING && parkedFor(j) < 0;
+  return e.state != PENDING;
 }
 
 // Takes a free entry, evicting one (see victim) when the cache is full.
@@ -97,7 +111,6 @@ function newEntry(ip: u32): i32 {
   }
   const e = entry(i);
   e.ip = ip;
-  e.parked = -1;
   e.updated = nowMs;
   return i;
 }
@@ -132,16 +145,17 @@ function sendRequest(e: ArpEntry): void {
   sendArp(ARP_REQUEST, broadcastMac, zeroMac, e.ip);
 }
 
-function parkFrame(e: ArpEntry, frame: usize, len: i32): void {
-  if (e.parked < 0) {
-    for (let b = 0; b < ARP_PENDING_BUFFERS; b++) {
-      if (load<u32>(parkedLen + (<usize>b << 2)) == 0) { e.parked = b; break; }
-    }
+// Parks a frame for entry `i` in a free buffer; with none free it is dropped and counted (TCP
+// retransmits it). Buffers go out in index order, which is arrival order unless another entry's
+// buffer was freed in between: at worst two frames swap, which TCP tolerates.
+function parkFrame(i: i32, frame: usize, len: i32): void {
+  let b = 0;
+  while (load<u32>(meta(parkedLen, b)) != 0) {
+    if (++b == ARP_PENDING_BUFFERS) { count(Stat.arp_queue_drop); return; }
   }
-  if (e.parked < 0) { count(Stat.arp_queue_drop); return; }
-  // The newest frame replaces an older one: TCP retransmits whatever was lost here.
-  memory.copy(parkedFrames + <usize>(e.parked * FRAME_MAX), frame, <usize>len);
-  store<u32>(parkedLen + (<usize>e.parked << 2), <u32>len);
+  memory.copy(parkedFrames + <usize>(b * FRAME_MAX), frame, <usize>len);
+  store<u32>(meta(parkedLen, b), <u32>len);
+  store<i32>(meta(parkedOwner, b), i);
 }
 
 // Sends an IPv4 frame whose Ethernet header still lacks the destination MAC. Resolves `nextHop`
@@ -164,22 +178,20 @@ export function arpOutput(nextHop: u32, frame: usize, len: i32): void {
   if (i < 0) {
     i = newEntry(nextHop);
     entry(i).state = PENDING;
-    if (!direct) parkFrame(entry(i), frame, len);
+    if (!direct) parkFrame(i, frame, len);
     sendRequest(entry(i));
     return;
   }
-  if (!direct) parkFrame(entry(i), frame, len);
+  if (!direct) parkFrame(i, frame, len);
 }
 
-function flushParked(e: ArpEntry): void {
-  if (e.parked < 0) return;
-  const lenp = parkedLen + (<usize>e.parked << 2);
-  const f = parkedFrames + <usize>(e.parked * FRAME_MAX);
-  const len = <i32>load<u32>(lenp);
-  store<u32>(lenp, 0);
-  e.parked = -1;
-  if (len > 0) {
-    macCopy(f, macOf(e));
+// Sends entry `i`'s parked frames.
+function flushParked(i: i32): void {
+  for (let b = parkedFor(i); b >= 0; b = parkedFor(i)) {
+    const f = parkedFrames + <usize>(b * FRAME_MAX);
+    const len = <i32>load<u32>(meta(parkedLen, b));
+    store<u32>(meta(parkedLen, b), 0);
+    macCopy(f, macOf(entry(i)));
     netifSend(f, len);
   }
 }
@@ -190,7 +202,7 @@ function learn(i: i32, sha: usize): void {
   e.state = RESOLVED;
   e.requests = 0;
   e.updated = nowMs;
-  flushParked(e);
+  flushParked(i);
 }
 
 function isFresh(e: ArpEntry): bool {
@@ -227,26 +239,24 @@ export function arpTimer(): void {
   for (let i = 0; i < MAX_ARP_ENTRIES; i++) {
     if (!entries.isUsed(i)) continue;
     const e = entry(i);
-    if (e.state == PENDING) {
-      if (<u32>(nowMs - e.lastRequest) < RETRY_MS) continue;
-      if (e.requests >= MAX_REQUESTS) dropEntry(i);
-      else sendRequest(e);
-    } else if (!isFresh(e)) {
-      dropEntry(i);
-    }
+    if (e.state == RESOLVED && isFresh(e)) continue;
+    // Pending, or stale: a stale entry stays in use while it is re-validated (RFC 1122 §2.3.2.1
+    // (1)) and goes only when MAX_REQUESTS are unanswered. Dropping it at once, as before, parked
+    // and dropped every frame to the gateway until it answered again: on the real TAP, with the
+    // kernel's queue dropping 76 % of frames, that reply could take seconds (arp_queue_drop 1,900).
+    if (<u32>(nowMs - e.lastRequest) < RETRY_MS) continue;
+    if (e.requests >= MAX_REQUESTS) dropEntry(i);
+    else sendRequest(e);
   }
 }
 
-// True when every parked buffer belongs to exactly one pending entry (invariant checker).
+// True when every parked frame belongs to a pending entry (invariant checker).
 export function arpConsistent(): bool {
   if (!entries.checkConsistent()) return false;
   for (let b = 0; b < ARP_PENDING_BUFFERS; b++) {
-    let owners = 0;
-    for (let i = 0; i < MAX_ARP_ENTRIES; i++) {
-      if (entries.isUsed(i) && entry(i).parked == b) owners++;
-    }
-    const busy = load<u32>(parkedLen + (<usize>b << 2)) != 0;
-    if (owners > 1 || (busy && owners == 0)) return false;
+    if (load<u32>(meta(parkedLen, b)) == 0) continue;
+    const o = load<i32>(meta(parkedOwner, b));
+    if (<u32>o >= <u32>MAX_ARP_ENTRIES || !entries.isUsed(o) || entry(o).state != PENDING) return false;
   }
   return true;
 }

@@ -32,7 +32,7 @@ import {
   closeFinished, connectionFailed, enterTimeWait, pcbDestroy, restartTimeWait, startFinWait2Timer,
 } from "./close";
 import { listenerLookup, listenInput } from "./listen";
-import { challengeBudget } from "./challenge";
+import { challengeBudget, connChallengeAllowed } from "./challenge";
 import { oooReclaim, oooRoom, rxMayReserve } from "./ooo_pressure";
 
 // The segment being processed.
@@ -278,7 +278,7 @@ export function segAcceptable(rcvNxt: u32, wnd: u32): bool {
 // RFC 5961 §3.2, §4.2, §5.2: answer suspicious RST/SYN/ACK with an ACK of our own, at most
 // tcp_challenge_ack_limit per second.
 function challengeAck(p: Pcb): void {
-  if (challengeAllowed(true)) sendAck(p);
+  if (connChallengeAllowed(p) && challengeAllowed(true)) sendAck(p);
 }
 
 // The ACK owed for an unacceptable segment (RFC 9293 §3.10.7.4, RFC 7323 §5.3) shares the

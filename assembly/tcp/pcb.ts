@@ -119,6 +119,7 @@ export const F_SOFT_ERROR: u32 = 1 << 19;     // an ICMP soft error arrived (rep
   delackSegs: u8;     // full segments received since the last ACK
   oooLast: u8;        // range holding the most recent out-of-order segment (RFC 2018 §4)
   probes: u8;         // unanswered keepalive or zero-window probes
+  challengeTick: u8;  // 512 ms tick of the last challenge ACK (tcp/challenge.ts)
 
   // Buffer limits are kept in 16-byte units (2 bytes each instead of 4, for the RAM budget).
   get sndLimit(): u32 { return <u32>this.sndLimit16 << 4; }

@@ -1,0 +1,70 @@
+// The legitimate client of test/board-flood.test.ts, run inside the test's namespace:
+//   node http-load.mjs HOST COUNT [CONCURRENCY] [PER_REQUEST_TIMEOUT_MS] [GIVE_UP_AFTER]
+// COUNT HTTP/1.0 GETs of the board's page through the kernel's TCP, CONCURRENCY at a time (default
+// 1: one after another). A request counts as ok only when the whole reply arrived and starts with
+// "HTTP/1.0 200 OK" and holds the page. Prints one JSON line: ok, failed, the errors seen, latency
+// p50/p99/max in ms. Bounded: every request has a timeout, the whole run 600 s, and after
+// GIVE_UP_AFTER (default 5) failures in a row the rest are counted failed ('abandoned') unsent.
+import net from 'node:net';
+
+const [host, countArg, concArg, timeoutArg] = process.argv.slice(2);
+const count = Number(countArg ?? 200);
+const concurrency = Math.max(1, Number(concArg ?? 1));
+const perRequestMs = Number(timeoutArg ?? 30_000);
+const giveUpAfter = Number(process.argv[6] ?? 5);
+let inARow = 0;
+const started = Date.now();
+const lat = [];
+const errors = {};
+let ok = 0, failed = 0, next = 0;
+
+function finish() {
+  lat.sort((a, b) => a - b);
+  const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.ceil((p / 100) * lat.length) - 1)] : null);
+  console.log(JSON.stringify({ ok, failed, errors, p50: pct(50), p99: pct(99), max: lat.at(-1) ?? null, ms: Date.now() - started }));
+  process.exit(0);
+}
+setTimeout(() => { failed += count - ok - failed; errors.run_timeout = 1; finish(); }, 600_000).unref();
+
+function one() {
+  return new Promise((resolve) => {
+    const t0 = process.hrtime.bigint();
+    const chunks = [];
+    let settled = false;
+    const s = net.connect(80, host, () => s.write('GET / HTTP/1.0\r\nHost: board\r\n\r\n'));
+    const end = (err) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      s.destroy();
+      const text = Buffer.concat(chunks).toString('latin1');
+      if (!err && /^HTTP\/1\.0 200 OK/.test(text) && text.includes('<h1>asnet</h1>')) {
+        ok++;
+        inARow = 0;
+        lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      } else {
+        failed++;
+        inARow++;
+        // Where it stopped: before the handshake completed, or after it with some bytes in.
+        const stage = s.connecting ? 'connecting' : `connected_${s.localPort}_got_${Buffer.concat(chunks).length}`;
+        const why = `${err ?? 'bad_reply'}:${stage}`;
+        errors[why] = (errors[why] ?? 0) + 1;
+      }
+      resolve();
+    };
+    const timer = setTimeout(() => end('timeout'), perRequestMs);
+    s.on('data', (d) => chunks.push(d));
+    s.on('end', () => end(null));
+    s.on('error', (e) => end(e.code ?? e.message));
+  });
+}
+
+async function worker() {
+  while (next < count) {
+    if (inARow >= giveUpAfter) { const left = count - next; next = count; failed += left; errors.abandoned = (errors.abandoned ?? 0) + left; break; }
+    next++;
+    await one();
+  }
+}
+await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+finish();
