@@ -1,4 +1,5 @@
-/* The MQTT client (mqtt_client.c + mqtt_codec.c, unchanged) as a freestanding wasm32 module for
+/* asnet-target: wasm32 (boards/esp32/check-idf.sh lists it apart: no firmware builds it)
+ * The MQTT client (mqtt_client.c + mqtt_codec.c, unchanged) as a freestanding wasm32 module for
  * Node (host/mqtt-wasm.ts): its imports are the asnet.h calls it makes (asnet_tcp_connect/send/
  * recv/close/abort, implemented over host/stack.ts) and one import per callback; its exports take
  * scalars and addresses in this module's memory. One client per instance.

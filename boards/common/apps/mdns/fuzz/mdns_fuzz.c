@@ -204,8 +204,9 @@ int main(void)
     printf("{\"inputs\":%lu,\"reader\":%lu,\"records_read\":%lu,\"read_ok\":%lu,\"read_short\":%lu,\"read_name\":%lu,"
            "\"rx\":%u,\"malformed\":%u,\"queries\":%u,\"answered\":%u,\"known_answer_suppressed\":%u,\"rate_limited\":%u,\"probes\":%u,"
            "\"announces\":%u,\"conflicts\":%u,\"sent\":%lu,\"sent_responses\":%lu,\"sent_probes\":%lu,\"name\":\"%s\"}\n",
-           inputs, reader_inputs, records_read, read_errs[0], read_errs[1], read_errs[2], st->rx, st->malformed, st->queries,
-           st->answered, st->known_answer_suppressed, st->rate_limited, st->probes, st->announces, st->conflicts, sent, sent_responses, sent_probes,
+           inputs, reader_inputs, records_read, read_errs[0], read_errs[1], read_errs[2], (unsigned)st->rx, (unsigned)st->malformed, (unsigned)st->queries,
+           (unsigned)st->answered, (unsigned)st->known_answer_suppressed, (unsigned)st->rate_limited, (unsigned)st->probes,
+           (unsigned)st->announces, (unsigned)st->conflicts, sent, sent_responses, sent_probes,
            mdns_hostname());
     return 0;
 }
