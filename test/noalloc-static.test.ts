@@ -64,11 +64,31 @@ function compileInChild(entry: string, target: string, out: string): Promise<Uin
   });
 }
 
+// The builds `npm run build` passes through scripts/wasm-shrink.mjs (read from package.json so the
+// two cannot drift): their twins get the same pass, with names kept, so the proof reads the code
+// that ships.
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+const SHRUNK = new Set((pkg.scripts.build.split('wasm-shrink.mjs')[1] ?? '').trim().split(/\s+/).filter((f) => f.endsWith('.wasm')));
+function shrinkTwin(file: string, twin: string): Promise<void> {
+  if (!SHRUNK.has(file)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [join(ROOT, 'scripts', 'wasm-shrink.mjs'), '--keep-names', twin], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr!.on('data', (d) => { err += d; });
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`wasm-shrink ${twin}: exit ${code}\n${err}`))));
+  });
+}
+
 const twins = new Map<string, Uint8Array>();
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'asnet-names-'));
   try {
-    const built = await Promise.all(TARGETS.map((t) => compileInChild(t.entry, t.target, join(dir, `${t.target}.wasm`))));
+    const built = await Promise.all(TARGETS.map(async (t) => {
+      const out = join(dir, `${t.target}.wasm`);
+      await compileInChild(t.entry, t.target, out);
+      await shrinkTwin(t.file, out);
+      return readFileSync(out);
+    }));
     TARGETS.forEach((t, i) => twins.set(t.target, built[i]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
