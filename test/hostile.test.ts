@@ -114,6 +114,25 @@ test('SYN flood from spoofed on-link sources: SYN-ACKs go to the frame\'s MAC, A
   assert.equal(b.stat('arp_queue_drop'), 0, 'no frame parked waiting for resolution');
 });
 
+test('an on-link SYN flood cannot spend the ARP requests a real neighbour needs', T, () => {
+  // The posix board's flood test lost a request this way: speculative resolutions of spoofed SYN
+  // sources (answered directly to their MAC) used up the whole request budget, so the resolution of
+  // a host we really had to send to was refused for as long as the flood lasted.
+  const b = stackB();
+  const l = b.socket(); b.bind(l, 0, 80); b.listen(l, 8);
+  const u = b.udpSocket();
+  const wanted: number[] = [];
+  for (let i = 0; i < 6000; i++) {
+    b.clock.advance(0.5);                           // 2,000 spoofed SYNs a second for 3 s
+    b.input(tcpFrame({ srcMac: MAC_X, dstMac: MAC_B, srcIp: `192.0.2.${10 + (i % 200)}`, dstIp: '192.0.2.2',
+      sport: 1024 + (i % 60000), dport: 80, seq: i * 1000, flags: SYN }));
+    if (i === 2000) b.udpSendto(u, new TextEncoder().encode('to a real host'), '192.0.2.250', 9);
+    for (const f of drain(b)) if (isArpRequest(f) && f.subarray(38, 42).join('.') === '192.0.2.250') wanted.push(b.clock.now);
+  }
+  assert.ok(wanted.length > 0, 'the ARP request for the real neighbour went out during the flood');
+  assert.ok(b.stat('arp_rate_limited') > 0, 'the flood itself was rate limited');
+});
+
 test('a legitimate 1 MiB transfer completes byte-exact during the SYN, ARP and ICMP floods', T, () => {
   const r = runPair({
     seed: 26, bytes: 1 << 20, bidir: true,

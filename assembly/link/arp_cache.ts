@@ -130,6 +130,7 @@ export function arpProbe(ip: u32): void {
 }
 
 const requestBucket: usize = memory.data(BUCKET_BYTES);
+const speculativeBucket: usize = memory.data(BUCKET_BYTES);
 
 // One request per entry per RETRY_MS (RFC 1122 §2.3.2.1: at most one per second per destination),
 // and all of them under a global budget, so a flood of spoofed on-link sources cannot make us
@@ -176,6 +177,14 @@ export function arpOutput(nextHop: u32, frame: usize, len: i32): void {
     netifSend(frame, len);
   }
   if (i < 0) {
+    // Resolving the sender of a frame we could answer directly is speculative (for the traffic that
+    // may follow): it gets half the request budget of its own, so a flood of spoofed on-link sources
+    // cannot spend the requests a real neighbour's (re)validation needs.
+    const half = (sysctl(Sysctl.arp_requests_per_sec) + 1) >> 1;
+    if (direct && !rateAllow(speculativeBucket, half, half)) {
+      count(Stat.arp_rate_limited);
+      return;
+    }
     i = newEntry(nextHop);
     entry(i).state = PENDING;
     if (!direct) parkFrame(i, frame, len);

@@ -273,6 +273,15 @@ export function prrSent(p: Pcb, len: u32): void {
   if (p.flags & F_IN_RECOVERY) p.rttStart = prrOut(p) + len;
 }
 
+// A lost retransmission (RFC 8985 §6.2 with retransmission order for send times): holes are
+// retransmitted in sequence order, so a duplicate ACK in recovery that SACKs retransmitted data
+// above the first hole says that hole's retransmission, sent earlier, was lost. It goes again at
+// once (only it: the holes above went later). Without this, a full send buffer (no new data to
+// clock out) leaves it to the RTO.
+export function resendFirstHole(p: Pcb): void {
+  if (p.flags & F_IN_RECOVERY) sendNow(p, p.sndUna, p.sndUna + segmentPayloadMax(p));
+}
+
 // Sends [from, to) at once (F_FORCE_TX), then whatever else tcpOutput may; a lost stretch that
 // was still to send stays marked.
 function sendNow(p: Pcb, from: u32, to: u32): void {

@@ -26,7 +26,7 @@ import {
   OUR_MSS, sendAck, sendRstFor, sendRstReply, sendSyn, tcpOutput,
 } from "./output";
 import {
-  ccInit, detectLoss, F_REORDER_SEEN, onDupAck, onNewAck, rearmAfterAck, rttSample, zeroWindowInFlight,
+  ccInit, detectLoss, F_REORDER_SEEN, resendFirstHole, onDupAck, onNewAck, rearmAfterAck, rttSample, zeroWindowInFlight,
 } from "./congestion";
 import {
   closeFinished, connectionFailed, enterTimeWait, pcbDestroy, restartTimeWait, startFinWait2Timer,
@@ -396,6 +396,8 @@ function processAck(p: Pcb): bool {
   const una = p.sndUna;
   // The lowest SACKed byte before this ACK: the cumulative ACK passing it filled a hole (RACK).
   const sackLow = p.sackHead != NIL ? rangeStart(<i32>p.sackHead) : una;
+  const rtxTo = seqGt(p.rtxNext, una) ? p.rtxNext : una;   // retransmitted so far in this recovery
+  const rtxSacked = p.sackHead != NIL ? rangeBytesIn(<i32>p.sackHead, una, rtxTo) : 0;
   const sacked = (p.flags & F_SACK) != 0 && opts.sackCount > 0 ? updateScoreboard(p) : 0;
   const wndScaled = segWnd << p.wsSnd;
   if (seqGt(segAck, p.sndUna)) {
@@ -405,6 +407,7 @@ function processAck(p: Pcb): bool {
     // Duplicate ACK: RFC 5681 §2 (no data, same window), or with SACK any ACK that SACKs new
     // data, whatever its window or payload (RFC 6675 §2; the peer's autotuning moves the window).
     onDupAck(p, sacked);
+    if (sacked > 0 && rangeBytesIn(<i32>p.sackHead, una, rtxTo) > rtxSacked) resendFirstHole(p);
   }
   detectLoss(p, p.sndUna - una + sacked);   // also after a cumulative ACK with SACK info (IsLost)
   if (seqLt(p.sndWl1, segSeq) || (p.sndWl1 == segSeq && seqLeq(p.sndWl2, segAck))) updateSendWindow(p);
