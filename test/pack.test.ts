@@ -4,16 +4,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 
 test('npm pack: a tarball that installs into a scratch project and runs the README snippet', { timeout: 600_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), `asnet-pack-${process.pid}-`));
   try {
-    const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    // npm pack runs prepack (asc builds into build/): in a copy of the repository, so the tests that
+    // run beside this one never see the shared build/ half rewritten.
+    const src = join(dir, 'src');
+    const skip = new Set(['node_modules', '.git', 'build', 'dist', 'out', 'build-app', 'build-mcast', 'build-server']);
+    cpSync(root, src, { recursive: true, filter: (p) => !skip.has(basename(p)) && !p.endsWith('.pcap') });
+    symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'));
+    const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: src, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const tarball = join(dir, out.trim().split('\n').pop()!);
     assert.ok(existsSync(tarball), tarball);
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' });
