@@ -1,16 +1,17 @@
 // `npm run prebuilt`: rebuilds the release build/stack.wasm and stores it with its source stamp in
 // prebuilt/, which `npm start` uses on a fresh clone. Run it after changing assembly/ or asconfig.json;
 // test/prebuilt.test.ts fails while prebuilt/ is stale.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, sourceDigest } from './source-digest.mjs';
+import { buildRelease, root, sourceDigest } from './source-digest.mjs';
 
-const asc = join(root, 'node_modules', '.bin', 'asc');
-const r = spawnSync(asc, ['assembly/index.ts', '--target', 'release'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-if (r.status !== 0) process.exit(r.status ?? 1);
-const s = spawnSync(process.execPath, [join(root, 'scripts', 'wasm-shrink.mjs'), join(root, 'build', 'stack.wasm')], { stdio: 'inherit' });
-if (s.status !== 0) process.exit(1);
+try {
+  const out = buildRelease();
+  if (out) process.stderr.write(`${out}\n`);
+} catch (e) {
+  process.stderr.write(`${e.message}\n`);
+  process.exit(1);
+}
 const digest = sourceDigest();
 mkdirSync(join(root, 'prebuilt'), { recursive: true });
 copyFileSync(join(root, 'build', 'stack.wasm'), join(root, 'prebuilt', 'stack.wasm'));

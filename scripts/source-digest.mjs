@@ -2,6 +2,7 @@
 // bytes, in sorted order) and asconfig.json. `npm start` and prebuilt/ use it to tell whether a
 // .wasm still matches the sources; test/prebuilt.test.ts checks the committed one does.
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -18,4 +19,17 @@ export function sourceDigest() {
   const h = createHash('sha256');
   for (const f of [...files(join(root, 'assembly')), join(root, 'asconfig.json')]) h.update(f.slice(root.length)).update(readFileSync(f));
   return h.digest('hex');
+}
+
+// The release build/stack.wasm as `npm run build` makes it: asc, then the shrink pass. Returns asc's
+// output without binaryen's "Last converge was suboptimal." noise; throws on failure.
+export function buildRelease() {
+  const asc = join(root, 'node_modules', '.bin', 'asc');
+  const r = spawnSync(asc, ['assembly/index.ts', '--target', 'release'], { cwd: root, encoding: 'utf8' });
+  const noise = /^Last converge was suboptimal\.$/;
+  const out = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.trim() && !noise.test(l.trim())).join('\n');
+  if (r.status !== 0) throw new Error(`${out}\nbuild failed (asc exit ${r.status})`);
+  const s = spawnSync(process.execPath, [join(root, 'scripts', 'wasm-shrink.mjs'), join(root, 'build', 'stack.wasm')], { stdio: 'inherit' });
+  if (s.status !== 0) throw new Error('build failed (wasm-shrink)');
+  return out;
 }

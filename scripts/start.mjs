@@ -4,10 +4,9 @@
 //   matches — so a fresh clone shows output within seconds of `npm install`;
 // - else the release build runs (~15 s of CPU), without binaryen's "Last converge was suboptimal." noise.
 // Then host/cli.ts runs with the arguments, in this process.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, sourceDigest } from './source-digest.mjs';
+import { buildRelease, root, sourceDigest } from './source-digest.mjs';
 
 const wasm = join(root, 'build', 'stack.wasm');
 const stamp = join(root, 'build', 'stack.wasm.sources');
@@ -16,21 +15,6 @@ const preStamp = join(root, 'prebuilt', 'stack.wasm.sources');
 const digest = sourceDigest();
 const matches = (w, s) => existsSync(w) && existsSync(s) && readFileSync(s, 'utf8').trim() === digest;
 
-function buildRelease() {
-  const asc = join(root, 'node_modules', '.bin', 'asc');
-  const r = spawnSync(asc, ['assembly/index.ts', '--target', 'release'], { cwd: root, encoding: 'utf8' });
-  const noise = /^Last converge was suboptimal\.$/;
-  const out = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.trim() && !noise.test(l.trim()));
-  if (r.status !== 0) {
-    process.stderr.write(`${out.join('\n')}\nbuild failed (asc exit ${r.status})\n`);
-    process.exit(1);
-  }
-  if (out.length) process.stderr.write(`${out.join('\n')}\n`);
-  const s = spawnSync(process.execPath, [join(root, 'scripts', 'wasm-shrink.mjs'), wasm], { stdio: 'inherit' });
-  if (s.status !== 0) process.exit(1);
-  writeFileSync(stamp, digest);
-}
-
 if (!matches(wasm, stamp)) {
   if (matches(preWasm, preStamp)) {
     mkdirSync(join(root, 'build'), { recursive: true });
@@ -38,7 +22,14 @@ if (!matches(wasm, stamp)) {
     writeFileSync(stamp, digest);
   } else {
     process.stderr.write('building build/stack.wasm (release; prebuilt/ does not match the sources) ...\n');
-    buildRelease();
+    try {
+      const out = buildRelease();
+      if (out) process.stderr.write(`${out}\n`);
+    } catch (e) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    writeFileSync(stamp, digest);
   }
 }
 

@@ -17,7 +17,7 @@ import { sendRstFor, tcpOutput } from "./output";
 import { acceptQueueRemove } from "./listen";
 
 // @ts-ignore: decorator
-@inline function notify(p: Pcb, ev: u8): void {
+@inline export function notify(p: Pcb, ev: u8): void {
   if (p.sock != 0) sockNotify(<i32>p.sock - 1, ev);
 }
 

@@ -14,7 +14,6 @@ import {
   CLOSE_WAIT, CLOSING, ESTABLISHED, EV_CONNECTED, EV_READABLE, EV_WRITABLE, FIN_WAIT_1, FIN_WAIT_2,
   LAST_ACK, SYN_RCVD, SYN_SENT, TIME_WAIT,
 } from "../api/constants";
-import { sockNotify } from "../api/sockets";
 import {
   F_ACKED_DATA_EVENT, F_ACK_DELAYED, F_ACK_NOW, F_FIN_RCVD, F_FIN_SENT, F_IN_RECOVERY, F_KEEPALIVE_PROBING, F_PERSIST,
   F_RCV_SHUT, F_SACK, F_SYN_ACKED, F_TS, F_WSCALE, NIL, Pcb, pcbAt, pcbLookup, rcvq, setState, sndq,
@@ -29,11 +28,11 @@ import {
   ccInit, detectLoss, F_REORDER_SEEN, resendFirstHole, onDupAck, onNewAck, rearmAfterAck, rttSample, zeroWindowInFlight,
 } from "./congestion";
 import {
-  closeFinished, connectionFailed, enterTimeWait, pcbDestroy, restartTimeWait, startFinWait2Timer,
+  closeFinished, connectionFailed, enterTimeWait, notify, pcbDestroy, restartTimeWait, startFinWait2Timer,
 } from "./close";
 import { listenerLookup, listenInput } from "./listen";
 import { challengeBudget, connChallengeAllowed } from "./challenge";
-import { oooReclaim, oooRoom, rxMayReserve } from "./ooo_pressure";
+import { oooReclaim, oooRoom, rxReserve } from "./ooo_pressure";
 
 // The segment being processed.
 let segSrc: u32 = 0;
@@ -48,10 +47,6 @@ let segLen: u32 = 0;
 
 const PAWS_IDLE_MS: u32 = 24 * 24 * 3600 * 1000;   // RFC 7323 §5.5: 24 days
 
-// @ts-ignore: decorator
-@inline function notify(p: Pcb, ev: u8): void {
-  if (p.sock != 0) sockNotify(<i32>p.sock - 1, ev);
-}
 
 export function tcpInput(src: u32, dst: u32, seg: usize, len: i32): void {
   count(Stat.tcp_in);
@@ -503,7 +498,7 @@ function receiveData(p: Pcb): void {
   }
   // Rule 2: in-order data that finds the pool dry takes back other connections' out-of-order data.
   const upto = off + len;                  // rule 4: never the send reserve
-  if (!(rxMayReserve(q, upto) && q.reserve(upto)) && !(seq == p.rcvNxt && oooReclaim(p) && rxMayReserve(q, upto) && q.reserve(upto))) {
+  if (!rxReserve(q, upto) && !(seq == p.rcvNxt && oooReclaim(p) && rxReserve(q, upto))) {
     count(Stat.window_drop); p.flags |= F_ACK_NOW; return;
   }
   // Overlapping out-of-order data: the first copy wins (as Linux): only the gaps are written.

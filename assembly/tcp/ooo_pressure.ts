@@ -53,10 +53,11 @@ export function oooReclaim(keep: Pcb): bool {
 export const TX_RESERVE_BLOCKS: i32 = 2;
 
 // Rule 4: received data may not take the send reserve either (the peer resends what is dropped).
-export function rxMayReserve(q: Stream, upto: u32): bool {
+// Makes `q` cover `upto` bytes unless that takes the send reserve; false when it cannot.
+export function rxReserve(q: Stream, upto: u32): bool {
   const short = <i32>upto - <i32>q.capacity;
   const need = short > 0 ? (short + BLOCK_SIZE - 1) / BLOCK_SIZE : 0;
-  return blocks.size - blocks.used - need >= TX_RESERVE_BLOCKS;
+  return blocks.size - blocks.used - need >= TX_RESERVE_BLOCKS && q.reserve(upto);
 }
 
 // Blocks free in the pool beyond the send reserve, in bytes: what a window may still promise

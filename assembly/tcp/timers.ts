@@ -22,10 +22,9 @@ import {
 } from "./pcb";
 import { armPersist, sendAck, sendProbe, sendRstFor, sendSyn, tcpOutput } from "./output";
 import { onRecoveryTimer, onRetransmitTimeout, zeroWindowInFlight } from "./congestion";
-import { abortConnection, closeFinished, connectionFailed, pcbDestroy } from "./close";
+import { abortConnection, closeFinished, connectionFailed, notify, pcbDestroy } from "./close";
 import { synQueueTimer } from "./listen";
 import { blocks } from "../core/stream";
-import { sockNotify } from "../api/sockets";
 
 // The 250 ms tick; returns ms until the next retransmission deadline (0x7fffffff: none).
 export function tcpFastTimer(): u32 {
@@ -43,7 +42,7 @@ export function tcpDeadlines(): u32 {
 function writableAgain(p: Pcb): void {
   if ((p.flags & F_ACKED_DATA_EVENT) == 0 || sndq(p).len != 0 || blocks.used >= blocks.size) return;
   p.flags &= ~F_ACKED_DATA_EVENT;
-  if (p.sock != 0) sockNotify(<i32>p.sock - 1, EV_WRITABLE);
+  notify(p, EV_WRITABLE);
 }
 
 // Both timers walk the PCBs: due deadlines fire; the fast tick also sends delayed ACKs and
