@@ -1,8 +1,8 @@
 // `node scripts/wasm-shrink.mjs FILE...`: a second binaryen pass (`wasm-opt -Oz --converge`, the
-// binaryen that asc itself uses) over finished builds, in place. asc's own pipeline stops at a
-// local optimum; this pass takes ~550 bytes (1.4 %) more off build/stack.wasm and measured no slower
-// on the wasm2c pair (callgrind, bench/run.ts method: 5.466 -> 5.445 M instructions per MiB,
-// 26.93 k -> 26.79 k per connection cycle). It enables only the features asc emits by default.
+// binaryen that asc itself uses) over finished builds, in place: asc's own pipeline stops at a local
+// optimum and this pass takes a few hundred bytes more off build/stack.wasm (compare the size of
+// `asc assembly/index.ts --target release` before and after it). It enables only the features asc
+// emits by default.
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
