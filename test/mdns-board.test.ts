@@ -7,58 +7,21 @@
 // and a second board with the same name renames itself (§9).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Netns, requireRoot, sh, stop, waitFor, type Proc } from './helpers/netns.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BOARD = join(ROOT, 'boards', 'posix');
 const BIN = join(BOARD, 'build-mcast', 'asnet-posix');
-const NS = `asnet-mdns-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'asnet-mdns-'));
 const BUS = `unix:path=${join(dir, 'bus')}`;
-const procs: ChildProcess[] = [];
 const T = { timeout: 120_000 };
-
-function sh(cmd: string, args: string[], timeout = 20_000, env?: NodeJS.ProcessEnv): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'], env });
-}
-const inNs = (cmd: string[], timeout?: number) =>
-  sh('ip', ['netns', 'exec', NS, ...cmd], timeout, { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: BUS });
-
-type Proc = { p: ChildProcess; out: () => string };
-function start(cmd: string[]): Proc {
-  let out = '';
-  const p = spawn('ip', ['netns', 'exec', NS, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: BUS } });
-  procs.push(p);
-  p.stdout!.on('data', (d) => { out += d; });
-  p.stderr!.on('data', (d) => { out += d; });
-  return { p, out: () => out };
-}
-
-async function waitFor(pred: () => boolean, ms: number, what: string, ...logs: Proc[]): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}\n${logs.map((l) => l.out()).join('\n----\n')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Every process this test file started and that still runs (a failed test leaves its boards). */
-async function stopAll(): Promise<void> {
-  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
-  const end = Date.now() + 5_000;
-  while (procs.some((p) => p.exitCode === null) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-}
-
-async function stop(x: Proc): Promise<void> {
-  if (x.p.exitCode !== null) return;
-  x.p.kill('SIGTERM');
-  const end = Date.now() + 5_000;
-  while (x.p.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  if (x.p.exitCode === null) x.p.kill('SIGKILL');
-}
+let ns: Netns;
+const inNs = (cmd: string[], timeout?: number) => ns.exec(cmd, timeout);
+const start = (cmd: string[]) => ns.start(cmd);
 
 function board(tap: string, ip: string, mac: string, name = 'asnet'): Proc {
   return start([BIN, '--tap', tap, '--static', '--ip', ip, '--mac', mac, '--service', 'http', '--mdns', name,
@@ -84,13 +47,10 @@ async function avahi(): Promise<{ bus: Proc; daemon: Proc }> {
 }
 
 before(() => {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0 ||
-      ['avahi-daemon', 'avahi-resolve', 'dbus-daemon', 'dig'].some((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0)) {
-    assert.fail("mdns-board: needs root, avahi, dbus and dig. Fix: run as root (apt-get install -y avahi-daemon avahi-utils dbus-daemon bind9-dnsutils)");
-  }
+  requireRoot('mdns-board', [['avahi-daemon', 'avahi-daemon'], ['avahi-resolve', 'avahi-utils'], ['dbus-daemon', 'dbus-daemon'],
+    ['dig', 'bind9-dnsutils']]);
   sh('make', ['-C', BOARD, '-s', 'MCAST=1'], 300_000);
-  sh('ip', ['netns', 'add', NS]);
-  inNs(['ip', 'link', 'set', 'lo', 'up']);
+  ns = new Netns('mdns', { tap: false, env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: BUS } });
   inNs(['ip', 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0']);
   for (const t of ['tap0', 'tap1']) {
     inNs(['ip', 'tuntap', 'add', 'dev', t, 'mode', 'tap']);
@@ -102,25 +62,24 @@ before(() => {
 });
 
 after(() => {
-  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
-  spawnSync('ip', ['netns', 'del', NS]);
+  ns?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('avahi-resolve, avahi-browse and dig find the board, its services and their TXT', T, async () => {
   const dump = start(['tcpdump', '-l', '-n', '-tt', '-i', 'br0', 'udp port 5353 and src host 192.0.2.2']);
-  await waitFor(() => /listening on br0/.test(dump.out()), 10_000, 'tcpdump', dump);
+  await waitFor(() => /listening on br0/.test(dump.log()), 10_000, 'tcpdump', dump);
   const b = board('tap0', '192.0.2.2', '02:00:00:00:00:02');
-  await waitFor(() => /mdns: ready asnet\.local/.test(b.out()), 10_000, 'probing and announcing', b);
-  assert.match(b.out(), /mdns: probing asnet\.local[\s\S]*mdns: ready asnet\.local/);
+  await waitFor(() => /mdns: ready asnet\.local/.test(b.log()), 10_000, 'probing and announcing', b);
+  assert.match(b.log(), /mdns: probing asnet\.local[\s\S]*mdns: ready asnet\.local/);
   // On the wire (§8.1, §8.3): three probes (QU questions of type ANY for the host and both instances,
   // three proposals in Authority) 250 ms apart, then two announcements of all 9 records 1 s apart.
-  await waitFor(() => (dump.out().match(/ \d+\/0\/0 /g) ?? []).length >= 2, 5_000, 'the announcements in tcpdump', dump);
-  const pkts = [...dump.out().matchAll(/^(\d+\.\d+) IP 192\.0\.2\.2\.5353 > 224\.0\.0\.251\.5353: (.*)$/gm)].map((m) => ({ t: Number(m[1]) * 1000, what: m[2] }));
+  await waitFor(() => (dump.log().match(/ \d+\/0\/0 /g) ?? []).length >= 2, 5_000, 'the announcements in tcpdump', dump);
+  const pkts = [...dump.log().matchAll(/^(\d+\.\d+) IP 192\.0\.2\.2\.5353 > 224\.0\.0\.251\.5353: (.*)$/gm)].map((m) => ({ t: Number(m[1]) * 1000, what: m[2] }));
   const probes = pkts.filter((p) => /^0 \[3q\] \[3n\] ANY \(QU\)\? asnet\.local\. ANY \(QU\)\? asnet\._http\._tcp\.local\. ANY \(QU\)\? asnet\._mqtt\._tcp\.local\./.test(p.what));
   const announces = pkts.filter((p) => /^0\*- \[0q\] 9\/0\/0 \(Cache flush\) A 192\.0\.2\.2,/.test(p.what));
-  assert.equal(probes.length, 3, dump.out());
-  assert.equal(announces.length, 2, dump.out());
+  assert.equal(probes.length, 3, dump.log());
+  assert.equal(announces.length, 2, dump.log());
   assert.equal(pkts.indexOf(announces[0]), 3, 'probes first, nothing else before the announcements');
   const gaps = [probes[1].t - probes[0].t, probes[2].t - probes[1].t, announces[0].t - probes[2].t, announces[1].t - announces[0].t];
   for (const g of gaps.slice(0, 3)) assert.ok(g >= 240 && g < 450, `probe spacing ${gaps.map(Math.round)} ms`);
@@ -128,7 +87,7 @@ test('avahi-resolve, avahi-browse and dig find the board, its services and their
   await stop(dump);
   // avahi starts after the announcements, so it has nothing cached: it must ask over multicast.
   const { bus, daemon } = await avahi();
-  await waitFor(() => /Server startup complete/.test(daemon.out()), 15_000, 'avahi-daemon', daemon, bus);
+  await waitFor(() => /Server startup complete/.test(daemon.log()), 15_000, 'avahi-daemon', daemon, bus);
   assert.equal(inNs(['timeout', '10', 'avahi-resolve', '-4', '-n', 'asnet.local']).trim(), 'asnet.local\t192.0.2.2');
   const http = inNs(['timeout', '15', 'avahi-browse', '-rtp', '_http._tcp'], 20_000);
   assert.match(http, /^=;br0;IPv4;asnet;Web Site;local;asnet\.local;192\.0\.2\.2;80;"model=asnet" "path=\/"$/m, http);
@@ -137,7 +96,7 @@ test('avahi-resolve, avahi-browse and dig find the board, its services and their
   const types = inNs(['timeout', '15', 'avahi-browse', '-atp'], 20_000);
   assert.match(types, /asnet;Web Site;local/, types);
   // (inNs is synchronous: the board's output is read once the event loop runs again)
-  await waitFor(() => /mdns: answered 192\.0\.2\.1:5353 with \d+ records \(multicast\)/.test(b.out()), 5_000,
+  await waitFor(() => /mdns: answered 192\.0\.2\.1:5353 with \d+ records \(multicast\)/.test(b.log()), 5_000,
     'the board to answer avahi\'s multicast queries', b, daemon);
   // dig: a legacy unicast query to the board's port 5353 gets the ID back, the question, TTL 10.
   const a = inNs(['dig', '+time=3', '+tries=2', '-p', '5353', '@192.0.2.2', 'asnet.local', 'A']);
@@ -150,11 +109,11 @@ test('avahi-resolve, avahi-browse and dig find the board, its services and their
   assert.match(srv, /asnet\._http\._tcp\.local\.\s+10\s+IN\s+SRV\s+0 0 80 asnet\.local\./, srv);
   const aaaa = inNs(['dig', '+time=3', '+tries=2', '-p', '5353', '@192.0.2.2', 'asnet.local', 'AAAA']);
   assert.match(aaaa, /^asnet\.local\.\s+10\s+IN\s+NSEC\s+asnet\.local\. A$/m, `no AAAA: an NSEC says only A exists (§6.1)\n${aaaa}`);
-  const none = spawnSync('ip', ['netns', 'exec', NS, 'dig', '+time=2', '+tries=1', '-p', '5353', '@192.0.2.2', 'other.local', 'A'],
+  const none = spawnSync('ip', ['netns', 'exec', ns.name, 'dig', '+time=2', '+tries=1', '-p', '5353', '@192.0.2.2', 'other.local', 'A'],
     { encoding: 'utf8', timeout: 10_000 });
   assert.equal(none.status, 9, `a name we do not own gets no answer (§6): dig exits 9 (no reply)\n${none.stdout}`);
   await stop(b);
-  await waitFor(() => /posix: stopped/.test(b.out()), 5_000, 'the board\'s last line (stdout may trail its exit)', b);
+  await waitFor(() => /posix: stopped/.test(b.log()), 5_000, 'the board\'s last line (stdout may trail its exit)', b);
   // The goodbye (TTL 0, §10.1) makes avahi forget the board at once.
   await waitFor(() => !/asnet/.test(inNs(['timeout', '5', 'avahi-browse', '-tpc', '_http._tcp'], 10_000)), 10_000, 'avahi to drop the goodbye\'d service', daemon);
   await stop(daemon);
@@ -163,16 +122,16 @@ test('avahi-resolve, avahi-browse and dig find the board, its services and their
 });
 
 test('a second board with the same name renames itself to asnet-2.local; avahi sees both', T, async () => {
-  await stopAll();
+  await ns.stopAll();
   const { bus, daemon } = await avahi();
-  await waitFor(() => /Server startup complete/.test(daemon.out()), 15_000, 'avahi-daemon', daemon, bus);
+  await waitFor(() => /Server startup complete/.test(daemon.log()), 15_000, 'avahi-daemon', daemon, bus);
   const b1 = board('tap0', '192.0.2.2', '02:00:00:00:00:02');
-  await waitFor(() => /mdns: ready asnet\.local/.test(b1.out()), 10_000, 'board 1', b1);
+  await waitFor(() => /mdns: ready asnet\.local/.test(b1.log()), 10_000, 'board 1', b1);
   const b2 = board('tap1', '192.0.2.3', '02:00:00:00:00:03');
-  await waitFor(() => /mdns: ready /.test(b2.out()), 15_000, 'board 2', b2, b1);
+  await waitFor(() => /mdns: ready /.test(b2.log()), 15_000, 'board 2', b2, b1);
   await new Promise((r) => setTimeout(r, 100));
-  assert.match(b2.out(), /mdns: probing asnet\.local\n[\s\S]*mdns: conflict, renamed to asnet-2\.local\n[\s\S]*mdns: ready asnet-2\.local/);
-  assert.doesNotMatch(b1.out(), /conflict/, 'the board that owned the name keeps it');
+  assert.match(b2.log(), /mdns: probing asnet\.local\n[\s\S]*mdns: conflict, renamed to asnet-2\.local\n[\s\S]*mdns: ready asnet-2\.local/);
+  assert.doesNotMatch(b1.log(), /conflict/, 'the board that owned the name keeps it');
   assert.equal(inNs(['timeout', '10', 'avahi-resolve', '-4', '-n', 'asnet.local']).trim(), 'asnet.local\t192.0.2.2');
   assert.equal(inNs(['timeout', '10', 'avahi-resolve', '-4', '-n', 'asnet-2.local']).trim(), 'asnet-2.local\t192.0.2.3');
   const http = inNs(['timeout', '15', 'avahi-browse', '-rtp', '_http._tcp'], 20_000);
@@ -185,18 +144,18 @@ test('a second board with the same name renames itself to asnet-2.local; avahi s
 });
 
 test('with a DHCP lease (dnsmasq on the bridge) the responder starts on the leased address', T, async () => {
-  await stopAll();
+  await ns.stopAll();
   if (spawnSync('dnsmasq', ['--version']).status !== 0) assert.fail('dnsmasq is missing. Fix: apt-get install -y dnsmasq-base');
   const dnsmasq = start(['dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--interface=br0', '--bind-interfaces', '--port=0',
     '--dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,2m', `--dhcp-leasefile=${join(dir, 'leases')}`, '--pid-file', '--log-facility=-']);
-  await waitFor(() => /started, version/.test(dnsmasq.out()), 5_000, 'dnsmasq', dnsmasq);
+  await waitFor(() => /started, version/.test(dnsmasq.log()), 5_000, 'dnsmasq', dnsmasq);
   const b = start([BIN, '--tap', 'tap0', '--mac', '02:00:00:00:00:44', '--service', 'http', '--mdns', 'leased',
     '--mdns-service', '_http._tcp:80']);
-  await waitFor(() => /mdns: ready leased\.local/.test(b.out()), 30_000, 'a lease, then probing and announcing', b, dnsmasq);
-  const ip = /dhcp: bound (192\.0\.2\.\d+)/.exec(b.out())?.[1];
-  assert.ok(ip, b.out());
+  await waitFor(() => /mdns: ready leased\.local/.test(b.log()), 30_000, 'a lease, then probing and announcing', b, dnsmasq);
+  const ip = /dhcp: bound (192\.0\.2\.\d+)/.exec(b.log())?.[1];
+  assert.ok(ip, b.log());
   const { bus, daemon } = await avahi();
-  await waitFor(() => /Server startup complete/.test(daemon.out()), 15_000, 'avahi-daemon', daemon, bus);
+  await waitFor(() => /Server startup complete/.test(daemon.log()), 15_000, 'avahi-daemon', daemon, bus);
   assert.equal(inNs(['timeout', '10', 'avahi-resolve', '-4', '-n', 'leased.local']).trim(), `leased.local\t${ip}`);
   await stop(b);
   await stop(daemon);
