@@ -13,10 +13,12 @@
 #define MAX_CONNS 4u
 #define PENDING_CAP 2048u
 #define HTTP_REQUEST_CAP 512u
-/* The page names the board; riscv-virt builds this file with its own (boards/riscv-virt/Makefile). */
+/* The page names the board: each board's Makefile defines both (boards/common/firmware/firmware.mk). */
 #ifndef APP_BOARD_NAME
-#define APP_BOARD_NAME "mps2-an385"
-#define APP_BOARD_DETAIL "Cortex-M3, LAN9118"
+#define APP_BOARD_NAME "bare-metal board"
+#endif
+#ifndef APP_BOARD_DETAIL
+#define APP_BOARD_DETAIL "asnet firmware"
 #endif
 
 enum conn_kind { CONN_FREE, CONN_ECHO, CONN_HTTP };
