@@ -40,7 +40,7 @@ test('checksum: odd lengths, all lengths to 64 agree with a byte-wise reference,
   assert.equal(u.csum(ones, 40), 0, 'all-ones folds to 0xffff, complement 0');
   // long runs carry out of the 64-bit accumulator on almost every word: frame-sized inputs, all-0xff
   // and high-byte-heavy data, with 0 to 7 words and every byte tail after the 64-byte loop
-  for (const len of [1499, 1500, 1514, 1480, 1481, 1487, 1493, 1511, 1520, 1535, 1472]) {
+  for (const len of [20, 1499, 1500, 1514, 1480, 1481, 1487, 1493, 1511, 1520, 1535, 1472]) {
     for (const fill of ['ff', 'hi', 'rand']) {
       const b = Uint8Array.from({ length: len }, () => (fill === 'ff' ? 0xff : fill === 'hi' ? 0xf0 | ((x = (x * 1103515245 + 12345) >>> 0) >>> 28)
         : (x = (x * 1103515245 + 12345) >>> 0) >>> 24));
