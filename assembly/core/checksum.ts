@@ -52,12 +52,9 @@ export function checksum(p: usize, len: i32): u32 {
 
 // TCP/UDP checksum over pseudo-header (RFC 9293 §3.1) + segment. Returns the value to store, or,
 // when verifying a segment that includes its checksum field, 0 when it is correct.
-// The pseudo-header's big-endian 16-bit words are summed and folded first, swapped into the
-// little-endian domain of sumBytes (§2(B): swapping commutes with the sum) and passed as its
-// starting value: one fold for the whole checksum instead of one per pseudo-header field.
+// The pseudo-header's three 32-bit words are taken in the little-endian domain of sumBytes (the
+// value a little-endian load of their network bytes gives: bswap) and passed as its starting value.
 export function transportChecksum(src: u32, dst: u32, proto: u32, p: usize, len: i32): u32 {
-  let ph = (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + proto + <u32>len;
-  ph = (ph & 0xffff) + (ph >>> 16);
-  ph = (ph & 0xffff) + (ph >>> 16);
-  return ~foldToBe(sumBytes(p, len, <u64>bswap<u16>(<u16>ph))) & 0xffff;
+  const ph = <u64>bswap<u32>(src) + <u64>bswap<u32>(dst) + <u64>bswap<u32>((proto << 16) | <u32>len);
+  return ~foldToBe(sumBytes(p, len, ph)) & 0xffff;
 }
