@@ -49,6 +49,19 @@ function delta(bin: string, small: string[], big: string[], per: number): number
   return a === null || b === null ? null : Math.round((b - a) / per);
 }
 
+// `npx tsx bench/run.ts --quick` (after `npm run -s build`): only the wasm2c pair's three instruction
+// figures (per MiB, per connection cycle, per round) and the size of build/stack.wasm, as one JSON
+// line: what bench/README.md's step tables are measured with, one commit at a time.
+if (process.argv.includes('--quick')) {
+  execFileSync('make', ['-s', '-C', 'bench/wasm2c', 'build/pair'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const bin = 'bench/wasm2c/build/pair';
+  console.log(JSON.stringify({
+    insnPerMiB: delta(bin, ['bulk', '1'], ['bulk', '17'], 16), insnPerConn: delta(bin, ['conn', '100'], ['conn', '1100'], 1000),
+    insnPerRound: delta(bin, ['rr', '100', '1'], ['rr', '1100', '1'], 1000), wasmBytes: statSync('build/stack.wasm').size,
+  }));
+  process.exit(0);
+}
+
 /** Where the instructions go in the wasm2c build: the top functions by self cost. */
 function hotSpots(bin: string): string[] {
   if (!has('valgrind') || !has('callgrind_annotate')) return [];

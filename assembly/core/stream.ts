@@ -96,29 +96,20 @@ let curB: i32 = 0;
   }
 
   // Copies n bytes from src to stream offset off (relative to start). Caller reserved the room.
-  writeAt(off: u32, src: usize, n: u32): void {
-    let pos = off + <u32>this.start;
-    let b = this.seek(pos / <u32>BLOCK_SIZE);
-    pos %= <u32>BLOCK_SIZE;
-    while (n > 0) {
-      const chunk = min(n, <u32>BLOCK_SIZE - pos);
-      memory.copy(blockPtr(b) + pos, src, chunk);
-      src += chunk;
-      n -= chunk;
-      pos = 0;
-      b = nextOf(b);
-    }
-  }
+  writeAt(off: u32, src: usize, n: u32): void { this.copyAt(off, src, n, true); }
 
   // Copies n bytes at stream offset off (relative to start) to dst. Caller checked the range.
-  readAt(off: u32, dst: usize, n: u32): void {
+  readAt(off: u32, dst: usize, n: u32): void { this.copyAt(off, dst, n, false); }
+
+  private copyAt(off: u32, p: usize, n: u32, toStream: bool): void {
     let pos = off + <u32>this.start;
     let b = this.seek(pos / <u32>BLOCK_SIZE);
     pos %= <u32>BLOCK_SIZE;
     while (n > 0) {
       const chunk = min(n, <u32>BLOCK_SIZE - pos);
-      memory.copy(dst, blockPtr(b) + pos, chunk);
-      dst += chunk;
+      const q = blockPtr(b) + pos;
+      memory.copy(toStream ? q : p, toStream ? p : q, chunk);
+      p += chunk;
       n -= chunk;
       pos = 0;
       b = nextOf(b);

@@ -37,9 +37,8 @@ export function ipInput(h: usize, avail: i32): void {
   const dst = ipDst(h);
   const proto = ipProto(h);
   // While unconfigured (DHCP in progress) a server may unicast to the address it offers.
-  if (dst != ourIp && !isBroadcastOrMulticast(dst) && !(ourIp == 0 && proto == PROTO_UDP)) {
-    count(Stat.ip_addr_drop);
-    return;
+  if (dst != ourIp) {
+    if (!isBroadcastOrMulticast(dst) && !(ourIp == 0 && proto == PROTO_UDP)) { count(Stat.ip_addr_drop); return; }
   }
   // RFC 1122 §3.2.1.3: a source that is broadcast, multicast or 0 is not a host; drop silently.
   // LAND (source = our own address) is dropped too: no host sends to itself over the wire.

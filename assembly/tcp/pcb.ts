@@ -248,10 +248,10 @@ export function pcbCouldAlloc(): bool {
 }
 
 // Oldest = the one whose last segment from the peer is furthest in the past.
+// TIME_WAIT PCBs are exactly the TIME_WAIT list; LAST_ACK and CLOSING ones are on the ACTIVE list.
 function oldestIn(state: u8): i32 {
   let best = -1;
-  for (let i = 0; i < MAX_TCP_PCBS; i++) {
-    if (!pcbs.isUsed(i)) continue;
+  for (let i = listHead(state == TIME_WAIT ? LIST_TW : LIST_ACTIVE); i != <i32>NIL; i = <i32>pcbAt(i).next) {
     const p = pcbAt(i);
     if (p.state != state || p.sock != 0) continue;
     if (best < 0 || <i32>(p.lastRecv - pcbAt(best).lastRecv) < 0) best = i;
@@ -267,19 +267,15 @@ export function pcbFree(p: Pcb): void {
   pcbs.free(pcbIndex(p));
 }
 
-// Finds the connection for an incoming segment: ACTIVE first, then TIME_WAIT.
+// Finds the connection for an incoming segment: ACTIVE first, then TIME_WAIT (the next list). The
+// two ports are compared as one word (localPort and remotePort are adjacent u16 fields).
 export function pcbLookup(rip: u32, rport: u32, lport: u32): i32 {
-  let i = listHead(LIST_ACTIVE);
-  while (i != <i32>NIL) {
-    const p = pcbAt(i);
-    if (p.remoteIp == rip && <u32>p.remotePort == rport && <u32>p.localPort == lport) return i;
-    i = p.next;
-  }
-  i = listHead(LIST_TW);
-  while (i != <i32>NIL) {
-    const p = pcbAt(i);
-    if (p.remoteIp == rip && <u32>p.remotePort == rport && <u32>p.localPort == lport) return i;
-    i = p.next;
+  const ports = lport | (rport << 16);
+  for (let l = LIST_ACTIVE; l <= LIST_TW; l++) {
+    for (let i = listHead(l); i != <i32>NIL; i = <i32>pcbAt(i).next) {
+      const p = pcbAt(i);
+      if (p.remoteIp == rip && load<u32>(changetype<usize>(p), offsetof<Pcb>("localPort")) == ports) return i;
+    }
   }
   return -1;
 }
