@@ -138,7 +138,10 @@ export function onNewAck(p: Pcb, ack: u32, acked: u32, sacked: u32, tsEcr: u32, 
   } else if (p.cwnd < p.ssthresh) {
     p.cwnd += min(acked, mss);        // slow start, RFC 5681 §3.1 (byte counting, L = 1 SMSS)
   } else {
-    p.cwnd += max(mss * mss / p.cwnd, 1); // congestion avoidance, RFC 5681 eq. (3)
+    // Congestion avoidance, RFC 5681 §3.1's recommended byte counting (RFC 3465 §2.1): one SMSS
+    // per cwnd of bytes acknowledged, whatever the receiver's ACK ratio (eq. (3) per ACK grows
+    // half as fast against a delayed-ACK receiver).
+    p.cwnd += max(mss * min(acked, p.cwnd) / p.cwnd, 1);
   }
 }
 
