@@ -65,8 +65,7 @@ uint8_t *wire_slot(int from)
 static uint32_t be16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }
 static uint32_t be32(const uint8_t *p) { return be16(p) << 16 | be16(p + 2); }
 
-/* Counts a TCP segment's payload; returns 1 for a TCP segment (subject to loss), 2 when it
- * carries payload. */
+/* Counts a TCP segment's payload; returns 1 for a TCP segment (subject to loss). */
 static int account(int from, const uint8_t *f, uint32_t len)
 {
     if (len < 14 + 20 || be16(f + 12) != 0x0800 || f[14 + 9] != 6) return 0;
@@ -90,19 +89,22 @@ static int account(int from, const uint8_t *f, uint32_t len)
     } else { have_max[from] = 1; max_end[from] = end; }
     wire.retrans[from] += old;
     wire.new_payload[from] += n - old;
-    return 2;
+    return 1;
 }
 
 /* The impaired path of wire_commit: the loss patterns, then the delay line. Returns 1 when the
  * frame was consumed (lost, or parked in the delay line), 0 when it goes on the queue now. */
-static int impair(int from, int tcp, const uint8_t *f, uint32_t len)
+static __attribute__((noinline)) int impair(int from, int tcp, const uint8_t *f, uint32_t len)
 {
+    static uint64_t data_before[2];     /* account() just counted a data frame when this moved */
+    int data = wire.data_frames[from] != data_before[from];
+    data_before[from] = wire.data_frames[from];
     if (tcp) {
         uint32_t k = tcp_seen[from]++;
         tcp_total[from]++;
         int lose = loss_ppm && draw() % 1000000u < loss_ppm;
         if (burst_every && k % burst_every >= burst_every - burst_len) { lose = 1; lost_burst[from]++; }
-        if (nth && tcp == 2) {
+        if (nth && data) {
             data_total[from]++;
             if (data_seen[from]++ % nth == nth - 1) { lose = 1; lost_nth[from]++; }
         }
@@ -145,7 +147,7 @@ void wire_commit(int from, uint32_t len)
     struct queue *to = &q[1 - from];
     uint8_t *slot = wire_slot(from);
     wire.frames[from]++;
-    int tcp = len <= WIRE_FRAME ? account(from, slot, len) : 0;
+    int tcp = len <= WIRE_FRAME && account(from, slot, len);
     if (slot == scratch || len > WIRE_FRAME) { wire.overflow[from]++; return; }
     if (impaired && impair(from, tcp, slot, len)) return;
     to->len[(to->head + to->count) % MAXQ] = (uint16_t)len;

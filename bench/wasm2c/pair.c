@@ -284,7 +284,8 @@ static void rr(int n, int nodelay)
 }
 
 /* Request/response rounds of `size` bytes with per-round latency (request written to response
- * fully read), both sides TCP_NODELAY; bounded: a round that takes 120 virtual s fails the run. */
+ * fully read), both sides TCP_NODELAY; bounded: a round that takes 600 virtual s fails the run (a
+ * frame-counted burst can take one segment and all its retries: exponential backoff). */
 static void rr_loss(int n, uint32_t size)
 {
     static uint8_t msg[16384];
@@ -304,7 +305,7 @@ static void rr_loss(int n, uint32_t size)
             int32_t hf = dir ? b : a, ht = dir ? a : b;
             uint32_t put = 0, got = 0;
             while (got < size) {
-                if (now_ms - start > 120000) { fprintf(stderr, "pair: round %d stalled\n", i); exit(1); }
+                if (now_ms - start > 600000) { fprintf(stderr, "pair: round %d stalled\n", i); exit(1); }
                 int moved = 0;
                 if (put < size) {
                     int32_t w = send_bytes(from, hf, msg + put, size - put);
