@@ -2,13 +2,16 @@
 // TCP through the board's seeded impairment (--impair; this kernel has no sch_netem), 16 MiB echoed
 // byte-exact (16 MiB each way at once), beside two Linux kernels talking through the same impairment
 // model and seed (boards/posix/impair-relay between two namespaces). Goal (issue 23): the board no
-// slower than 3x Linux-to-Linux (asserted with ASNET_IMPAIR_GOAL=1: measured 2.7-5x, see
-// /work/notes/s23.md). Every namespace, board and relay is removed; every wait is bounded.
+// slower than 3x Linux-to-Linux (asserted with ASNET_IMPAIR_GOAL=1; measured 3.1-3.8x with the
+// defaults below, 4.1-12x with the 16 KiB receive buffer of last round, see /work/notes/h23.md).
+// Every namespace, board and relay is removed; every wait is bounded.
 //
 // The board is what a user of a host board would run: the server build (`make SERVER=1`:
-// stack.server.wasm, 96 KiB socket-buffer pool) with SO_RCVBUF 16 KiB and SO_SNDBUF 64 KiB by
-// --sysctl. The large send buffer keeps new data behind every retransmission, which is what lets
-// RACK see a lost retransmission without the RTO; ASNET_IMPAIR_BOARD=onepage runs the default
+// stack.server.wasm, 96 KiB socket-buffer pool) with SO_RCVBUF and SO_SNDBUF 32 KiB by --sysctl
+// (ASNET_IMPAIR_SYSCTL=k=v,k=v replaces them). What is left of the gap is ~200 ms stalls, 6-7 per
+// run at 5 % loss (pcap): a window full of data held behind a lost segment leaves the sender
+// nothing new to send after its retransmission, so a lost retransmission waits for a timer (Linux's
+// 200 ms RTO or persist probe, the board's 300 ms RTO). ASNET_IMPAIR_BOARD=onepage runs the default
 // one-page build with its 8 KiB buffers instead (it completes, far slower: the figure is printed).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +22,8 @@ const ROOT = join(import.meta.dirname, '..');
 const BOARD = join(ROOT, 'boards', 'posix');
 const ONE_PAGE = process.env.ASNET_IMPAIR_BOARD === 'onepage';
 const BIN = join(BOARD, ONE_PAGE ? 'build' : 'build-server', 'asnet-posix');
-const TUNING = ONE_PAGE ? [] : ['--sysctl', 'tcp_rmem_default=16384', '--sysctl', 'tcp_wmem_default=65535'];
+const SYSCTLS = process.env.ASNET_IMPAIR_SYSCTL ?? (ONE_PAGE ? '' : 'tcp_rmem_default=32768,tcp_wmem_default=32768');
+const TUNING = SYSCTLS.split(',').filter(Boolean).flatMap((kv) => ['--sysctl', kv]);
 const RELAY = join(BOARD, 'build', 'impair-relay');
 const PEER = join(ROOT, 'test', 'helpers', 'impair-peer.mjs');
 const BYTES = 16 * 1024 * 1024;
@@ -109,7 +113,7 @@ test(`impairment ${SPEC}: 16 MiB echoed byte-exact board<->Linux and Linux<->Lin
   assert.ok(b.ok, `board transfer failed: ${JSON.stringify(b)}\n${boardLog.slice(-2000)}`);
   assert.ok(l.ok, `Linux<->Linux transfer failed: ${JSON.stringify(l)}`);
   assert.ok(/impair: lost [1-9]/.test(boardLog), `the impairment dropped nothing: ${counters}`);
-  // The issue's goal (<= 3x) is met on some runs only (2.7-5x, see /work/notes/s23.md): asserted with
+  // The issue's goal (<= 3x) is met on some runs only (3.1-3.8x, see /work/notes/h23.md): asserted with
   // ASNET_IMPAIR_GOAL=1, reported as a figure otherwise, so that the correctness checks stay in the suite.
   if (process.env.ASNET_IMPAIR_GOAL === '1') assert.ok(ratio <= 3, `board ${b.ms} ms vs Linux<->Linux ${l.ms} ms: ${ratio.toFixed(2)}x (goal <= 3x)`);
 });

@@ -103,7 +103,7 @@ static __attribute__((noinline)) int impair(int from, int tcp, const uint8_t *f,
         uint32_t k = tcp_seen[from]++;
         tcp_total[from]++;
         int lose = loss_ppm && draw() % 1000000u < loss_ppm;
-        if (burst_every && k % burst_every >= burst_every - burst_len) { lose = 1; lost_burst[from]++; }
+        if (burst_every && k % burst_every - burst_every / 2 < burst_len) { lose = 1; lost_burst[from]++; }
         if (nth && data) {
             data_total[from]++;
             if (data_seen[from]++ % nth == nth - 1) { lose = 1; lost_nth[from]++; }
@@ -211,8 +211,13 @@ void wire_print_latencies(uint32_t *lat, int n)
 
 static char why[256];
 
-/* Frames of the patterns in n frames: the last len of every `every`, one in every nth. */
-static uint64_t burst_count(uint64_t n) { return n / burst_every * burst_len + (n % burst_every > burst_every - burst_len ? n % burst_every - (burst_every - burst_len) : 0); }
+/* Frames the burst pattern loses among the first n: frames every/2 .. every/2 + len - 1 of every
+ * `every` (mid-cycle, so a transfer of fewer than `every` frames still meets one burst). */
+static uint64_t burst_count(uint64_t n)
+{
+    uint64_t r = n % burst_every, start = burst_every / 2;
+    return n / burst_every * burst_len + (r > start ? (r - start < burst_len ? r - start : burst_len) : 0);
+}
 
 /* The impairments did what they say: the patterns lost exactly the frames they name (counted
  * from the frames themselves), every other frame went through the delay line and none of them

@@ -10,8 +10,8 @@
  * Impairments for bench/loss.ts (off by default; the default path costs what it did before):
  * a one-way delay line (frames become visible to the receiver `delay` virtual ms after they were
  * committed, in order; the harness calls wire_advance() from its idle tick), a burst pattern (per
- * direction, the last `len` of every `every` TCP frames are lost: 10/1000 = 10 consecutive frames
- * lost every 1,000) and an isolated-loss pattern (per direction, every `nth` TCP data frame is
+ * direction, `len` consecutive TCP frames from the middle of every `every` are lost: 10/1000 = 10
+ * consecutive frames lost every 1,000, frames 500-509, 1500-1509, ...) and an isolated-loss pattern (per direction, every `nth` TCP data frame is
  * lost: at most one loss per window when the window holds fewer than nth segments). */
 #ifndef BENCH_WIRE_H
 #define BENCH_WIRE_H
