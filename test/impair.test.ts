@@ -10,11 +10,11 @@
 // The board is what a user of a host board would run: the host build (`make HOST=1`:
 // stack.host.wasm, 192 KiB socket-buffer pool) with SO_RCVBUF and SO_SNDBUF 64 KiB and Linux's
 // 200 ms minimum RTO (the 300 ms default sits above this stack's own 250 ms delayed-ACK tick; the
-// peer here is Linux) by --sysctl (ASNET_IMPAIR_SYSCTL=k=v,k=v replaces them). What is left of the gap is ~200-300 ms stalls
-// (pcap plus the board's tcp_info): the echo couples the board's two directions, so when its own
+// peer here is Linux) by --sysctl (ASNET_IMPAIR_SYSCTL=k=v,k=v replaces them). What is left of
+// the gap is ~200-300 ms stalls (pcap plus the board's tcp_info): the echo couples the board's two directions, so when its own
 // retransmission is lost with the send buffer all in flight, its receive buffer fills and its
 // window closes; Linux then has nothing to send or ACK and the stall lasts until a timer (Linux's
-// 200 ms persist probe or RTO, the board's 300 ms RTO). With the server build's 96 KiB pool
+// 200 ms persist probe or RTO, the board's RTO). With the server build's 96 KiB pool
 // (16 or 32 KiB receive buffers) those stalls come 6-7 times per run, with 192 KiB 1-4 times.
 // ASNET_IMPAIR_BOARD=onepage runs the default one-page build with its 8 KiB buffers instead (it
 // completes, far slower: the figure is printed).
