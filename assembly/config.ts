@@ -29,12 +29,17 @@
 // - 16 SYN-queue entries (one listener's default tcp_max_syn_backlog), 32 out-of-order/SACK ranges.
 // @ts-ignore: isDefined is a compile-time builtin; ASNET_SERVER comes from `--use ASNET_SERVER=1`
 const SERVER: bool = isDefined(ASNET_SERVER);
+// The "host" build (`--use ASNET_SERVER=1 --use ASNET_HOST=1`: stack.host.wasm, 4 pages) is the
+// server build with a 192 KiB pool, for boards that are hosts (boards/posix `make HOST=1`): 64 KiB
+// windows both ways per connection with room for out-of-order data (issue 23).
+// @ts-ignore: isDefined is a compile-time builtin; ASNET_HOST comes from `--use ASNET_HOST=1`
+const HOST: bool = isDefined(ASNET_HOST);
 export const MAX_SOCKETS: i32 = 24;        // socket handles (connections + listeners the app holds)
 export const MAX_TCP_PCBS: i32 = 16;       // full TCP control blocks (active, orphaned, TIME_WAIT)
 export const MAX_LISTEN_PCBS: i32 = 4;     // listeners (small PCBs, lwIP's tcp_pcb_listen)
 export const MAX_SYN_QUEUE: i32 = SERVER ? 32 : 16; // half-open entries shared by all listeners
 export const BLOCK_SIZE: i32 = 1024;       // send/receive buffer block
-export const MAX_BLOCKS: i32 = SERVER ? 96 : 36; // socket buffers: 96 KiB server, 36 KiB default
+export const MAX_BLOCKS: i32 = HOST ? 192 : SERVER ? 96 : 36; // socket buffers (KiB): host, server, default
 export const MAX_ARP_ENTRIES: i32 = 8;
 export const ARP_PENDING_BUFFERS: i32 = 2; // frames parked while ARP resolves (a shared pool: link/arp_cache.ts)
 export const MAX_RANGES: i32 = SERVER ? 64 : 32; // out-of-order / SACK scoreboard ranges shared by all PCBs

@@ -78,9 +78,9 @@ export interface StackExports {
 /**
  * The builds (asconfig.json). Default pools (one 64 KiB page of linear memory, for MCUs): release,
  * checked, debug, noalloc. Server pools (3 pages, for PSRAM boards and the host): server,
- * server-checked.
+ * server-checked. Host pools (4 pages, 192 KiB of buffers: boards/posix `make HOST=1`): host.
  */
-export type Build = 'release' | 'checked' | 'debug' | 'noalloc' | 'server' | 'server-checked';
+export type Build = 'release' | 'checked' | 'debug' | 'noalloc' | 'server' | 'server-checked' | 'host';
 
 const BUILD_FILES: Record<Build, string> = {
   release: 'stack.wasm',
@@ -89,6 +89,7 @@ const BUILD_FILES: Record<Build, string> = {
   noalloc: 'stack.noalloc.wasm',
   server: 'stack.server.wasm',
   'server-checked': 'stack.server.checked.wasm',
+  host: 'stack.host.wasm',
 };
 
 /**

@@ -2,14 +2,22 @@
 // TCP through the board's seeded impairment (--impair; this kernel has no sch_netem), 16 MiB echoed
 // byte-exact (16 MiB each way at once), beside two Linux kernels talking through the same impairment
 // model and seed (boards/posix/impair-relay between two namespaces). Goal (issue 23): the board no
-// slower than 3x Linux-to-Linux (asserted with ASNET_IMPAIR_GOAL=1: measured 2.7-5x, see
-// /work/notes/s23.md). Every namespace, board and relay is removed; every wait is bounded.
+// slower than 3x Linux-to-Linux (asserted with ASNET_IMPAIR_GOAL=1: met in 8 of 13 runs with the
+// defaults below, 1.2-9.7x; 2.7-7.0x with the server build's 32 KiB buffers, 4.1-12x with last
+// round's 16 KiB receive buffer; wall clock on a shared machine, see /work/notes/h23.md).
+// Every namespace, board and relay is removed; every wait is bounded.
 //
-// The board is what a user of a host board would run: the server build (`make SERVER=1`:
-// stack.server.wasm, 96 KiB socket-buffer pool) with SO_RCVBUF 16 KiB and SO_SNDBUF 64 KiB by
-// --sysctl. The large send buffer keeps new data behind every retransmission, which is what lets
-// RACK see a lost retransmission without the RTO; ASNET_IMPAIR_BOARD=onepage runs the default
-// one-page build with its 8 KiB buffers instead (it completes, far slower: the figure is printed).
+// The board is what a user of a host board would run: the host build (`make HOST=1`:
+// stack.host.wasm, 192 KiB socket-buffer pool) with SO_RCVBUF and SO_SNDBUF 64 KiB and Linux's
+// 200 ms minimum RTO (the 300 ms default sits above this stack's own 250 ms delayed-ACK tick; the
+// peer here is Linux) by --sysctl (ASNET_IMPAIR_SYSCTL=k=v,k=v replaces them). What is left of
+// the gap is ~200-300 ms stalls (pcap plus the board's tcp_info): the echo couples the board's two directions, so when its own
+// retransmission is lost with the send buffer all in flight, its receive buffer fills and its
+// window closes; Linux then has nothing to send or ACK and the stall lasts until a timer (Linux's
+// 200 ms persist probe or RTO, the board's RTO). With the server build's 96 KiB pool
+// (16 or 32 KiB receive buffers) those stalls come 6-7 times per run, with 192 KiB 1-4 times.
+// ASNET_IMPAIR_BOARD=onepage runs the default one-page build with its 8 KiB buffers instead (it
+// completes, far slower: the figure is printed).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -18,8 +26,9 @@ import { join } from 'node:path';
 const ROOT = join(import.meta.dirname, '..');
 const BOARD = join(ROOT, 'boards', 'posix');
 const ONE_PAGE = process.env.ASNET_IMPAIR_BOARD === 'onepage';
-const BIN = join(BOARD, ONE_PAGE ? 'build' : 'build-server', 'asnet-posix');
-const TUNING = ONE_PAGE ? [] : ['--sysctl', 'tcp_rmem_default=16384', '--sysctl', 'tcp_wmem_default=65535'];
+const BIN = join(BOARD, ONE_PAGE ? 'build' : 'build-host', 'asnet-posix');
+const SYSCTLS = process.env.ASNET_IMPAIR_SYSCTL ?? (ONE_PAGE ? '' : 'tcp_rmem_default=65535,tcp_wmem_default=65535,tcp_rto_min_ms=200');
+const TUNING = SYSCTLS.split(',').filter(Boolean).flatMap((kv) => ['--sysctl', kv]);
 const RELAY = join(BOARD, 'build', 'impair-relay');
 const PEER = join(ROOT, 'test', 'helpers', 'impair-peer.mjs');
 const BYTES = 16 * 1024 * 1024;
@@ -86,7 +95,7 @@ test(`impairment ${SPEC}: 16 MiB echoed byte-exact board<->Linux and Linux<->Lin
   assert.ok(typeof process.getuid === 'function' && process.getuid() === 0,
     'impair: must run as root (network namespaces, TAP devices). Fix: sudo node --import tsx --test test/impair.test.ts');
   sh('make', ['-C', BOARD, '-s'], 180_000);
-  if (!ONE_PAGE) sh('make', ['-C', BOARD, '-s', 'SERVER=1'], 180_000);
+  if (!ONE_PAGE) sh('make', ['-C', BOARD, '-s', 'HOST=1'], 180_000);
 
   namespaceWithTap(NS_BOARD, '192.0.2.1');
   const board = await start(NS_BOARD, [BIN, '--tap', 'tap0', '--static', '--ip', '192.0.2.2', '--mask', '255.255.255.0',
@@ -104,12 +113,12 @@ test(`impairment ${SPEC}: 16 MiB echoed byte-exact board<->Linux and Linux<->Lin
 
   const ratio = b.ms / Math.max(l.ms, 1);
   const counters = /impair: [^\n]*/.exec(boardLog)?.[0] ?? '';
-  console.log(`# impair ${SPEC} (${ONE_PAGE ? 'one-page build' : 'server build, ' + TUNING.filter((_, i) => i % 2).join(' ')}): board<->Linux ${b.ms} ms (${JSON.stringify(b)}; ${counters}), Linux<->Linux ${l.ms} ms ` +
+  console.log(`# impair ${SPEC} (${ONE_PAGE ? 'one-page build' : 'host build, ' + TUNING.filter((_, i) => i % 2).join(' ')}): board<->Linux ${b.ms} ms (${JSON.stringify(b)}; ${counters}), Linux<->Linux ${l.ms} ms ` +
     `(${/impair: [^\n]*/.exec(relay.log())?.[0] ?? ''}), ratio ${ratio.toFixed(2)}x`);
   assert.ok(b.ok, `board transfer failed: ${JSON.stringify(b)}\n${boardLog.slice(-2000)}`);
   assert.ok(l.ok, `Linux<->Linux transfer failed: ${JSON.stringify(l)}`);
   assert.ok(/impair: lost [1-9]/.test(boardLog), `the impairment dropped nothing: ${counters}`);
-  // The issue's goal (<= 3x) is met on some runs only (2.7-5x, see /work/notes/s23.md): asserted with
+  // The issue's goal (<= 3x) is met on some runs only (1.2-9.7x, see /work/notes/h23.md): asserted with
   // ASNET_IMPAIR_GOAL=1, reported as a figure otherwise, so that the correctness checks stay in the suite.
   if (process.env.ASNET_IMPAIR_GOAL === '1') assert.ok(ratio <= 3, `board ${b.ms} ms vs Linux<->Linux ${l.ms} ms: ${ratio.toFixed(2)}x (goal <= 3x)`);
 });

@@ -138,7 +138,10 @@ export function onNewAck(p: Pcb, ack: u32, acked: u32, sacked: u32, tsEcr: u32, 
   } else if (p.cwnd < p.ssthresh) {
     p.cwnd += min(acked, mss);        // slow start, RFC 5681 §3.1 (byte counting, L = 1 SMSS)
   } else {
-    p.cwnd += max(mss * mss / p.cwnd, 1); // congestion avoidance, RFC 5681 eq. (3)
+    // Congestion avoidance, RFC 5681 §3.1's recommended byte counting (RFC 3465 §2.1): one SMSS
+    // per cwnd of bytes acknowledged, whatever the receiver's ACK ratio (eq. (3) per ACK grows
+    // half as fast against a delayed-ACK receiver).
+    p.cwnd += max(mss * min(acked, p.cwnd) / p.cwnd, 1);
   }
 }
 
@@ -343,14 +346,18 @@ export function onRecoveryTimer(p: Pcb): bool {
     // the RTO when the peer has nothing more to send.
     if ((p.flags & F_IN_RECOVERY) == 0 && seqGt(p.rtxEnd, p.sndUna)) enterRecovery(p, mss, mss);
   } else {
-    // RFC 8985 §7.3: send one new segment if the peer's window allows, else the last one again.
+    // RFC 8985 §7.3: send one new segment if the peer's window allows, else the last one again;
+    // also when output refuses the new data (sender SWS avoidance into a window with less than
+    // a segment left, Nagle): a probe that sends nothing leaves the tail to the RTO.
     count(Stat.tcp_loss_probes);
     p.flags |= F_TLP_SENT;
+    const mss = segmentPayloadMax(p);
     let from = p.sndNxt;
     if (p.sndUna + p.sndLen == p.sndNxt || !seqGt(p.sndUna + p.sndWnd, p.sndNxt)) {
-      from -= min(p.sndNxt - p.sndUna, segmentPayloadMax(p));
+      from -= min(p.sndNxt - p.sndUna, mss);
     }
     sendNow(p, from, p.sndNxt);
+    if (p.sndNxt == from) sendNow(p, from - min(from - p.sndUna, mss), from);
     p.rtxNext = p.sndUna;             // the probe marks nothing lost: the holes are RACK's to find
     p.rtxEnd = p.sndUna;
   }

@@ -9,7 +9,13 @@
  * The receiving application copies every byte out of the pbufs (pbuf_copy_partial), as this stack's
  * tcp_recv copies them into io_buffer.
  *
- *   pair bulk MIB [LOSS_PPM SEED] | conn N | rr N NODELAY      (same output as bench/wasm2c/pair.c) */
+ *   pair bulk MIB [LOSS_PPM SEED] | conn N | rr N NODELAY | rr-loss N SIZE  [wire options]
+ *                                   (same arguments and output as bench/wasm2c/pair.c)
+ * RTOs and fast retransmits are counted by wrapping lwIP's own functions at link time
+ * (-Wl,--wrap=tcp_rexmit_rto_commit,--wrap=tcp_rexmit_fast: tcp_slowtmr commits every RTO through
+ * the first, tcp_receive's third duplicate ACK calls the second); the wrappers count and call the
+ * real function, lwIP's behaviour is unchanged. SYN retransmissions are not counted as RTOs (as
+ * this stack's tcp_timeouts). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +30,29 @@
 #include "wire.h"
 
 #define PORT 5001
+#define RR_LIMIT_MS 600000u         /* rr-loss: a round that takes longer fails the run */
 
 static struct netif nif[2];
 static uint32_t now_ms = 1000, rng = 0x9e3779b9u;
 
 u32_t sys_now(void) { return now_ms; }
+
+static uint32_t rtos, fast_rexmits;
+void __real_tcp_rexmit_rto_commit(struct tcp_pcb *pcb);
+void __wrap_tcp_rexmit_rto_commit(struct tcp_pcb *pcb)
+{
+    if (pcb->state != SYN_SENT) rtos++;
+    __real_tcp_rexmit_rto_commit(pcb);
+}
+void __real_tcp_rexmit_fast(struct tcp_pcb *pcb);
+void __wrap_tcp_rexmit_fast(struct tcp_pcb *pcb)
+{
+    if (pcb->unacked != NULL && !(pcb->flags & TF_INFR)) fast_rexmits++;   /* what tcp_rexmit_fast acts on */
+    __real_tcp_rexmit_fast(pcb);
+}
+
+/* ,"rto":..,"probes":0,"fast_retrans":.. (lwIP 2.1 has no tail-loss probe). */
+static void print_recovery(void) { printf(",\"rto\":%u,\"probes\":0,\"fast_retrans\":%u", rtos, fast_rexmits); }
 uint32_t bench_lwip_rand(void) { rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5; return rng; }
 
 static err_t link_out(struct netif *n, struct pbuf *p)
@@ -76,6 +100,7 @@ static void pump_until_idle(void) { while (deliver()) {} }
 static void tick(void)
 {
     now_ms += 1;
+    if (wire_delay_ms) wire_advance();
     sys_check_timeouts();
 }
 
@@ -141,6 +166,7 @@ static void open_pair(void)
 
 static void setup(void)
 {
+    wire_clock(&now_ms);
     lwip_init();
     for (int s = 0; s < 2; s++) {
         ip4_addr_t ip, mask, gw;
@@ -193,6 +219,7 @@ static void bulk(uint64_t total)
     }
     double secs = seconds(t0);
     printf("{\"mode\":\"bulk\",\"bytes\":%llu,\"seconds\":%.6f,\"virtual_ms\":%u", (unsigned long long)got_b, secs, now_ms - v0);
+    print_recovery();
     wire_print(stdout);
     printf("}\n");
     wire_require(wire_check_bulk(got_b));
@@ -255,14 +282,57 @@ static void rr(int n, int nodelay)
     wire_require(wire_check_rr((uint32_t)n, sizeof msg));
 }
 
+/* wait_bytes bounded in virtual time (a burst can take the same segment and all its retries). */
+static void wait_bytes_for(uint64_t *counter, uint64_t target, uint32_t ms)
+{
+    uint32_t start = now_ms;
+    while (*counter < target && now_ms - start < ms) {
+        pump_until_idle();
+        if (*counter < target) tick();
+    }
+    if (*counter < target) { fprintf(stderr, "lwip pair: no progress in %u virtual ms\n", ms); exit(1); }
+}
+
+/* Request/response rounds of `size` bytes with per-round latency, as bench/wasm2c/pair.c rr_loss. */
+static void rr_loss(int n, uint32_t size)
+{
+    static uint8_t msg[16384];
+    static uint32_t lat[100000];
+    if (size == 0 || size > sizeof msg || n <= 0 || n > 100000) { fprintf(stderr, "lwip pair: rr-loss N (1..100000) SIZE (1..16384)\n"); exit(64); }
+    open_pair();
+    tcp_nagle_disable(client); tcp_nagle_disable(server);
+    uint32_t v0 = now_ms;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < n; i++) {
+        uint32_t start = now_ms;
+        uint64_t b0 = got_b, a0 = got_a;
+        send_one(client, msg, (u16_t)size); wait_bytes_for(&got_b, b0 + size, RR_LIMIT_MS);
+        send_one(server, msg, (u16_t)size); wait_bytes_for(&got_a, a0 + size, RR_LIMIT_MS);
+        lat[i] = now_ms - start;
+    }
+    printf("{\"mode\":\"rr-loss\",\"rounds\":%d,\"size\":%u,\"seconds\":%.6f,\"virtual_ms\":%u", n, size, seconds(t0), now_ms - v0);
+    wire_print_latencies(lat, n);
+    print_recovery();
+    wire_print(stdout);
+    printf("}\n");
+    wire_require(wire_check_rr((uint32_t)n, size));
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 3) { fprintf(stderr, "usage: pair bulk MIB [LOSS_PPM SEED] | conn N | rr N NODELAY\n"); return 64; }
+    int nopt = 0;                      /* trailing key=value options are the wire's */
+    while (nopt < argc - 1 && strchr(argv[argc - 1 - nopt], '=')) nopt++;
+    argc -= nopt;
+    if (argc < 3) { fprintf(stderr, "usage: pair bulk MIB [LOSS_PPM SEED] | conn N | rr N NODELAY | rr-loss N SIZE  [wire options]\n"); return 64; }
     wire_init(argc > 4 && !strcmp(argv[1], "bulk") ? (uint32_t)atol(argv[3]) : 0, argc > 4 ? (uint32_t)atol(argv[4]) : 1);
+    for (int i = 0; i < nopt; i++)
+        if (!wire_option(argv[argc + i])) { fprintf(stderr, "lwip pair: bad wire option %s\n", argv[argc + i]); return 64; }
     setup();
     if (!strcmp(argv[1], "bulk")) bulk((uint64_t)atoll(argv[2]) << 20);
     else if (!strcmp(argv[1], "conn")) conn(atoi(argv[2]));
     else if (!strcmp(argv[1], "rr")) rr(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 0);
+    else if (!strcmp(argv[1], "rr-loss") && argc > 3) rr_loss(atoi(argv[2]), (uint32_t)atol(argv[3]));
     else return 64;
     return 0;
 }

@@ -6,6 +6,12 @@
  *                                   on the wire, seeded); prints {"bytes":..,"seconds":..,"wire":..}
  *   pair conn N                     N cycles of connect, 1 byte each way, close (both sides)
  *   pair rr N NODELAY               N request/response rounds of 64 bytes on one connection
+ *   pair rr-loss N SIZE             N request/response rounds of SIZE bytes (TCP_NODELAY), each
+ *                                   round's latency in virtual ms (p50, p99, max), under the
+ *                                   wire's impairments
+ *   any mode takes the wire's impairment options after its arguments: loss=PPM seed=S delay=MS
+ *   (one way) burst=LEN/EVERY nth=N (bench/common/wire.h); bulk and rr-loss report the stack's
+ *   RTOs (tcp_timeouts), tail-loss probes and fast retransmits, summed over both sides
  *   pair bulk-zc MIB [LOSS_PPM SEED] bulk through the zero-copy calls: the sender writes each chunk
  *                                   straight into the send buffer (tcp_send_reserve/commit), the
  *                                   receiver copies out of the receive buffer in place
@@ -79,6 +85,7 @@ static int deliver(void)
 static void tick(void)
 {
     now_ms += 1;
+    if (wire_delay_ms) wire_advance();
     Z_stackZ_timers_run(&st[0]);
     Z_stackZ_timers_run(&st[1]);
 }
@@ -130,6 +137,7 @@ static int32_t listener;
 static void setup(void)
 {
     wasm_rt_init();
+    wire_clock(&now_ms);
     Z_stack_init_module();
     for (int s = 0; s < 2; s++) {
         Z_stack_instantiate(&st[s], &envs[s]);
@@ -157,6 +165,18 @@ static void open_pair(int32_t *a, int32_t *b)
     }
     fprintf(stderr, "pair: connect failed\n");
     exit(1);
+}
+
+/* ,"rto":..,"probes":..,"fast_retrans":.. summed over both sides (the stack's own counters). */
+static void print_recovery(void)
+{
+    uint32_t v[3] = { 0, 0, 0 };
+    for (int s = 0; s < 2; s++) {
+        v[0] += Z_stackZ_stats_get(&st[s], STACK_STAT_tcp_timeouts);
+        v[1] += Z_stackZ_stats_get(&st[s], STACK_STAT_tcp_loss_probes);
+        v[2] += Z_stackZ_stats_get(&st[s], STACK_STAT_tcp_fast_retrans);
+    }
+    printf(",\"rto\":%u,\"probes\":%u,\"fast_retrans\":%u", v[0], v[1], v[2]);
 }
 
 static double seconds(struct timespec t0)
@@ -197,6 +217,7 @@ static void bulk(uint64_t total, int zc)
     double secs = seconds(t0);
     printf("{\"mode\":\"%s\",\"bytes\":%llu,\"seconds\":%.6f,\"virtual_ms\":%u", zc ? "bulk-zc" : "bulk",
            (unsigned long long)got, secs, now_ms - v0);
+    print_recovery();
     wire_print(stdout);
     printf("}\n");
     wire_require(wire_check_bulk(got));
@@ -265,6 +286,51 @@ static void rr(int n, int nodelay)
     wire_print(stdout);
     printf("}\n");
     wire_require(wire_check_rr((uint32_t)n, sizeof msg));
+}
+
+/* Request/response rounds of `size` bytes with per-round latency (request written to response
+ * fully read), both sides TCP_NODELAY; bounded: a round that takes 600 virtual s fails the run (a
+ * frame-counted burst can take one segment and all its retries: exponential backoff). */
+static void rr_loss(int n, uint32_t size)
+{
+    static uint8_t msg[16384];
+    static uint32_t lat[100000];
+    if (size == 0 || size > sizeof msg || n <= 0 || n > 100000) { fprintf(stderr, "pair: rr-loss N (1..100000) SIZE (1..16384)\n"); exit(64); }
+    int32_t a, b;
+    open_pair(&a, &b);
+    Z_stackZ_tcp_setsockopt(&st[0], (u32)a, TCP_NODELAY_ID, 1);
+    Z_stackZ_tcp_setsockopt(&st[1], (u32)b, TCP_NODELAY_ID, 1);
+    uint32_t v0 = now_ms;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < n; i++) {
+        uint32_t start = now_ms;
+        for (int dir = 0; dir < 2; dir++) {
+            int from = dir, to = 1 - dir;
+            int32_t hf = dir ? b : a, ht = dir ? a : b;
+            uint32_t put = 0, got = 0;
+            while (got < size) {
+                if (now_ms - start > 600000) { fprintf(stderr, "pair: round %d stalled\n", i); exit(1); }
+                int moved = 0;
+                if (put < size) {
+                    int32_t w = send_bytes(from, hf, msg + put, size - put);
+                    if (w > 0) { put += (uint32_t)w; moved = 1; }
+                }
+                if (deliver()) moved = 1;
+                int32_t r = recv_bytes(to, ht, size - got);
+                if (r > 0) { got += (uint32_t)r; moved = 1; }
+                if (!moved) tick();
+            }
+        }
+        lat[i] = now_ms - start;
+    }
+    printf("{\"mode\":\"rr-loss\",\"rounds\":%d,\"size\":%u,\"seconds\":%.6f,\"virtual_ms\":%u", n, size,
+           seconds(t0), now_ms - v0);
+    wire_print_latencies(lat, n);
+    print_recovery();
+    wire_print(stdout);
+    printf("}\n");
+    wire_require(wire_check_rr((uint32_t)n, size));
 }
 
 static int zc_failures;
@@ -349,13 +415,19 @@ static void zc_check(void)
 int main(int argc, char **argv)
 {
     if (argc == 2 && !strcmp(argv[1], "zc-check")) { wire_init(0, 1); setup(); zc_check(); return 0; }
-    if (argc < 3) { fprintf(stderr, "usage: pair bulk|bulk-zc MIB [LOSS_PPM SEED] | conn N | rr N NODELAY | zc-check\n"); return 64; }
+    int nopt = 0;                      /* trailing key=value options are the wire's */
+    while (nopt < argc - 1 && strchr(argv[argc - 1 - nopt], '=')) nopt++;
+    argc -= nopt;
+    if (argc < 3) { fprintf(stderr, "usage: pair bulk|bulk-zc MIB [LOSS_PPM SEED] | conn N | rr N NODELAY | rr-loss N SIZE | zc-check  [wire options]\n"); return 64; }
     wire_init(argc > 4 && !strncmp(argv[1], "bulk", 4) ? (uint32_t)atol(argv[3]) : 0, argc > 4 ? (uint32_t)atol(argv[4]) : 1);
+    for (int i = 0; i < nopt; i++)
+        if (!wire_option(argv[argc + i])) { fprintf(stderr, "pair: bad wire option %s\n", argv[argc + i]); return 64; }
     setup();
     if (!strcmp(argv[1], "bulk")) bulk((uint64_t)atoll(argv[2]) << 20, 0);
     else if (!strcmp(argv[1], "bulk-zc")) bulk((uint64_t)atoll(argv[2]) << 20, 1);
     else if (!strcmp(argv[1], "conn")) conn(atoi(argv[2]));
     else if (!strcmp(argv[1], "rr")) rr(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 0);
+    else if (!strcmp(argv[1], "rr-loss") && argc > 3) rr_loss(atoi(argv[2]), (uint32_t)atol(argv[3]));
     else return 64;
     return 0;
 }
