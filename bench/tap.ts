@@ -17,10 +17,12 @@
 //   - median and range; ratios asnet/lwIP. Written to bench/results/tap.{json,md}.
 // Wall-clock Mbit/s on a shared 2-core machine is noisy; the CPU figures less so.
 //   npx tsx bench/tap.ts [--mib 64] [--reps 5] [--only discard,chargen,echo] [--board-args "..."] [--pin split|none] [--out DIR]
+//     [--sandbox check|base|none|...] [--callgrind SMALL,BIG|off]
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const ROOT = join(import.meta.dirname, '..');
 const NS = `asnet-tap-${process.pid}`;
@@ -39,6 +41,14 @@ const BOARD_EXTRA = opt('--board-args', '').split(' ').filter(Boolean);
 // kernel's share of the work then lands in the same place for both stacks (unpinned, the CPU
 // figures of one stack moved 2x between runs as the scheduler placed the two processes). none: unpinned.
 const PIN = opt('--pin', 'split');
+// --callgrind SMALL,BIG (MiB; default 1,9; "off" skips): user-space instructions per MiB of each
+// stack process under callgrind, from two runs: the figure that does not depend on the load.
+const CG = opt('--callgrind', '1,9');
+const CG_MIB = CG === 'off' ? [] : CG.split(',').map(Number);
+const NO_REP_MOVSB = 'glibc.cpu.x86_rep_movsb_threshold=4294967295';   // as bench/run.ts: memcpy counted as its vector loop
+// --sandbox VARIANT: the posix board's wasm2c sandbox (boards/common/sandbox.mk; the server build's
+// default is check: 3 pages are no power of two, so no mask)
+const SANDBOX = opt('--sandbox', '');
 const OUT = opt('--out', join(ROOT, 'bench', 'results'));   // where tap.json and tap.md go
 const pinned = (cpu: number, cmd: string[]) => PIN === 'none' || os.cpus().length < 2 ? cmd : ['taskset', '-c', String(cpu), ...cmd];
 if (!(MIB >= 1 && MIB <= 1024 && REPS >= 1 && REPS <= 50)) throw new Error('bench:tap: --mib 1..1024, --reps 1..50');
@@ -62,7 +72,7 @@ function build(): void {
   const quiet = { stdio: ['ignore', 'ignore', 'inherit'] as ('ignore' | 'inherit')[], timeout: 600_000 };
   execFileSync('make', ['-s', '-C', join(ROOT, 'bench', 'tap')], quiet);
   execFileSync('make', ['-s', '-C', join(ROOT, 'bench', 'lwip'), '-f', 'Makefile', '-f', 'tap.mk', 'build/lwip-tap'], quiet);
-  execFileSync('make', ['-s', '-C', join(ROOT, 'boards', 'posix'), 'SERVER=1'], quiet);
+  execFileSync('make', ['-s', '-C', join(ROOT, 'boards', 'posix'), 'SERVER=1', ...(SANDBOX ? [`SANDBOX=${SANDBOX}`] : [])], quiet);
 }
 
 function setUp(): void {
@@ -73,7 +83,7 @@ function setUp(): void {
   inNs(['ip', 'link', 'set', 'tap0', 'up']);
 }
 
-interface Link { txBytes: number; txPackets: number; rxBytes: number; rxPackets: number }
+export interface Link { txBytes: number; txPackets: number; rxBytes: number; rxPackets: number }
 /** tap0 as the kernel counts it: tx = kernel -> stack, rx = stack -> kernel. */
 function link(): Link {
   const s = JSON.parse(inNs(['ip', '-s', '-j', 'link', 'show', 'tap0']))[0].stats64;
@@ -109,8 +119,8 @@ export function wireCheck(mode: string, bytes: number, d: Link): string[] {
 const diff = (a: Link, b: Link): Link => ({ txBytes: b.txBytes - a.txBytes, txPackets: b.txPackets - a.txPackets,
   rxBytes: b.rxBytes - a.rxBytes, rxPackets: b.rxPackets - a.rxPackets });
 
-function client(mode: string, host: string): { ok: boolean; bytes: number; seconds: number; mbit_s: number; error?: string } {
-  const [cmd, ...args] = pinned(0, ['ip', 'netns', 'exec', NS, CLIENT, mode, host, String(MIB)]);
+function client(mode: string, host: string, mib = MIB): { ok: boolean; bytes: number; seconds: number; mbit_s: number; error?: string } {
+  const [cmd, ...args] = pinned(0, ['ip', 'netns', 'exec', NS, CLIENT, mode, host, String(mib)]);
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 70_000 });
   const line = (r.stdout ?? '').trim().split('\n').at(-1) ?? '';
   try { return JSON.parse(line); } catch { return { ok: false, bytes: 0, seconds: 0, mbit_s: 0, error: `client: ${r.stderr || r.error}` }; }
@@ -170,6 +180,35 @@ function runStack(def: StackDef, rep: number, out: Map<string, Sample[]>): void 
   }
 }
 
+/** User-space instructions of the stack process (callgrind: its own code, libc, the wasm2c
+ * runtime; not the kernel) for one program run serving `mib` MiB of one service. */
+function instructionsOf(def: StackDef, mode: string, mib: number): number {
+  const out = join(os.tmpdir(), `bench-tap-cg-${process.pid}-${def.name}-${mode}-${mib}`);
+  const logPath = `${out}.log`, fd = openSync(logPath, 'w');
+  const [cmd, ...args] = pinned(1, ['ip', 'netns', 'exec', NS, 'valgrind', '--tool=callgrind', `--callgrind-out-file=${out}`, def.bin, ...def.args]);
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env: { ...process.env, GLIBC_TUNABLES: NO_REP_MOVSB } });
+  closeSync(fd);
+  try {
+    for (let i = 0; i < 1500 && !def.up.test(readFileSync(logPath, 'utf8')); i++) sleep(20);
+    const r = client(mode, IP, mib);
+    if (!r.ok) throw new Error(`${def.name} ${mode} under callgrind: ${JSON.stringify(r)}\n${readFileSync(logPath, 'utf8')}`);
+    child.kill('SIGTERM');
+    for (let i = 0; i < 1500 && child.exitCode === null && spawnSync('kill', ['-0', String(child.pid)]).status === 0; i++) sleep(20);
+    const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(out, 'utf8'));
+    if (!m) throw new Error(`no callgrind total in ${out}`);
+    return Number(m[1]);
+  } finally {
+    if (spawnSync('kill', ['-0', String(child.pid)]).status === 0) child.kill('SIGKILL');
+    rmSync(out, { force: true }); rmSync(logPath, { force: true });
+  }
+}
+/** (Ir(big) - Ir(small)) / (big - small) MiB of payload (echo: both directions counted). */
+function instructionsPerMiB(def: StackDef, mode: string): number {
+  const [small, big] = CG_MIB;
+  const per = (big - small) * (mode === 'echo' ? 2 : 1);
+  return (instructionsOf(def, mode, big) - instructionsOf(def, mode, small)) / per;
+}
+
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const range = (xs: number[], d: number) => `${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}`;
 
@@ -178,12 +217,16 @@ function main(): void {
   build();
   const load0 = os.loadavg()[0];
   setUp();
-  const results = new Map<string, Sample[]>();
+  const results = new Map<string, Sample[]>(), instr = new Map<string, number>();
   let planted = '';
   try {
     planted = plantedShortcut();
     console.log(`wire check, planted shortcut (client to the kernel's own address): failed as it must: ${planted}`);
     for (let rep = 1; rep <= REPS; rep++) for (const def of STACKS) runStack(def, rep, results);
+    if (CG_MIB.length === 2) for (const mode of SERVICES) for (const def of STACKS) {
+      instr.set(`${def.name} ${mode}`, instructionsPerMiB(def, mode));
+      console.log(`callgrind ${def.name} ${mode}: ${(instr.get(`${def.name} ${mode}`)! / 1e6).toFixed(2)} M instructions per MiB`);
+    }
   } finally {
     spawnSync('ip', ['netns', 'del', NS]);
   }
@@ -191,18 +234,20 @@ function main(): void {
   const rows: string[] = [];
   const json: Record<string, unknown> = { mib: MIB, reps: REPS, load: [load0, load1], planted, date: new Date().toISOString() };
   rows.push(`${MIB} MiB per run, ${REPS} runs per stack and service (alternating), load average ${load0.toFixed(1)} → ${load1.toFixed(1)}; median (range)`, '');
-  rows.push(`| service | stack | Mbit/s (wall clock) | CPU ms per MiB: stack process + ksoftirqd/1 | of which the stack process | frames to / from the stack (median) |`);
-  rows.push('|---|---|---|---|---|---|');
+  rows.push(`| service | stack | Mbit/s (wall clock) | CPU ms per MiB: stack process + ksoftirqd/1 | of which the stack process | user-space instructions per MiB (callgrind, ${CG_MIB.join(' and ') || 'off'} MiB) | frames to / from the stack (median) |`);
+  rows.push('|---|---|---|---|---|---|---|');
   for (const mode of SERVICES) {
     for (const def of STACKS) {
       const s = results.get(`${def.name} ${mode}`)!;
       const mb = s.map((x) => x.mbit), c = s.map((x) => x.cpuMsPerMiB), u = s.map((x) => x.stackMsPerMiB);
-      json[`${def.name} ${mode}`] = s;
-      rows.push(`| ${mode} | ${def.name} | ${median(mb).toFixed(0)} (${range(mb, 0)}) | ${median(c).toFixed(2)} (${range(c, 2)}) | ${median(u).toFixed(2)} (${range(u, 2)}) | ${median(s.map((x) => x.frames[0]))} / ${median(s.map((x) => x.frames[1]))} |`);
+      const ir = instr.get(`${def.name} ${mode}`);
+      json[`${def.name} ${mode}`] = { runs: s, instructionsPerMiB: ir ?? null };
+      rows.push(`| ${mode} | ${def.name} | ${median(mb).toFixed(0)} (${range(mb, 0)}) | ${median(c).toFixed(2)} (${range(c, 2)}) | ${median(u).toFixed(2)} (${range(u, 2)}) | ${ir === undefined ? '' : `${(ir / 1e6).toFixed(2)} M`} | ${median(s.map((x) => x.frames[0]))} / ${median(s.map((x) => x.frames[1]))} |`);
     }
     const a = results.get(`asnet ${mode}`)!, l = results.get(`lwip ${mode}`)!;
     const ratio = (f: (x: Sample) => number) => median(a.map(f)) / median(l.map(f));
-    rows.push(`| ${mode} | **asnet/lwIP** | **${ratio((x) => x.mbit).toFixed(2)}x** | **${ratio((x) => x.cpuMsPerMiB).toFixed(2)}x** | **${ratio((x) => x.stackMsPerMiB).toFixed(2)}x** | |`);
+    const irA = instr.get(`asnet ${mode}`), irL = instr.get(`lwip ${mode}`);
+    rows.push(`| ${mode} | **asnet/lwIP** | **${ratio((x) => x.mbit).toFixed(2)}x** | **${ratio((x) => x.cpuMsPerMiB).toFixed(2)}x** | **${ratio((x) => x.stackMsPerMiB).toFixed(2)}x** | ${irA && irL ? `**${(irA / irL).toFixed(2)}x**` : ''} | |`);
   }
   const md = rows.join('\n');
   console.log(`\n${md}`);
@@ -211,4 +256,4 @@ function main(): void {
   writeFileSync(join(OUT, 'tap.md'), `# npx tsx bench/tap.ts ${argv.join(' ')}\n\n${md}\n`);
 }
 
-main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

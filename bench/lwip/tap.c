@@ -129,6 +129,7 @@ struct conn {
     struct pbuf *pending;          /* echo: received, not yet taken by the send buffer */
     int fin;                       /* the peer's FIN arrived */
     uint32_t chargen_pos, chargen_off;
+    uint8_t block[74 * 16];        /* chargen: the block being sent */
 };
 static struct conn conns[MAX_CONNS];
 
@@ -163,22 +164,23 @@ static void echo_pump(struct conn *c)
 }
 
 /* Chargen: the board's 16-line blocks of the RFC 864 pattern, as much as the send buffer takes; a
- * block taken in part is continued from where it stopped. */
+ * block taken in part is continued from where it stopped. Each block is generated once (the board's
+ * services.c generates it again on every call that continues one: this side does no more work). */
 static void chargen_pump(struct conn *c)
 {
-    static uint8_t block[74 * 16];
+    uint8_t *block = c->block;
     for (int round = 0; round < 64; round++) {
-        for (uint32_t l = 0; l < 16; l++) {
+        for (uint32_t l = 0; l < 16 && c->chargen_off == 0; l++) {
             for (uint32_t i = 0; i < 72; i++) block[l * 74 + i] = (uint8_t)(' ' + (c->chargen_pos + l + i) % 95);
             block[l * 74 + 72] = '\r';
             block[l * 74 + 73] = '\n';
         }
-        u16_t room = tcp_sndbuf(c->pcb), n = (u16_t)(sizeof block - c->chargen_off);
+        u16_t room = tcp_sndbuf(c->pcb), n = (u16_t)(sizeof c->block - c->chargen_off);
         if (n > room) n = room;
         if (n == 0 || tcp_sndqueuelen(c->pcb) >= TCP_SND_QUEUELEN - 2) break;
         if (tcp_write(c->pcb, block + c->chargen_off, n, TCP_WRITE_FLAG_COPY) != ERR_OK) break;
         c->chargen_off += n;
-        if (c->chargen_off < sizeof block) break;
+        if (c->chargen_off < sizeof c->block) break;
         c->chargen_off = 0;
         c->chargen_pos += 16;
     }
