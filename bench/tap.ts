@@ -1,7 +1,7 @@
 // `npm run bench:tap` (as root): the posix board and lwIP 2.1.3 on the same Linux TAP device, against
 // the Linux kernel's TCP in a network namespace this script creates, in one run (bench/README.md, "TAP").
 //   - stacks: boards/posix/build-server/asnet-posix (`make SERVER=1`: build/stack.server.wasm, 96 KiB
-//     socket-buffer pool) with SO_RCVBUF/SO_SNDBUF 65535 and no timestamps (--sysctl), and
+//     socket-buffer pool) with SO_RCVBUF/SO_SNDBUF 65535, no timestamps, no window scaling (--sysctl), and
 //     bench/lwip/build/lwip-tap (bench/lwip/tap.c: lwIP from Debian's source package with the pair
 //     harness's fair/lwipopts.h: 64 KiB window and send buffer, MSS 1460, no timestamps)
 //   - workloads: bench/tap/build/client in the namespace: discard (port 9, MIB MiB to the stack),
@@ -17,7 +17,7 @@
 //   - median and range; ratios asnet/lwIP. Written to bench/results/tap.{json,md}.
 // Wall-clock Mbit/s on a shared 2-core machine is noisy; the CPU figures less so.
 //   npx tsx bench/tap.ts [--mib 64] [--reps 5] [--only discard,chargen,echo] [--board-args "..."] [--pin split|none] [--out DIR]
-//     [--sandbox check|base|none|...] [--callgrind SMALL,BIG|off]
+//     [--sandbox check|base|none|...] [--callgrind SMALL,BIG|off] [--before]
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -58,10 +58,15 @@ const STACKS: StackDef[] = [
   { name: 'asnet', bin: join(ROOT, 'boards', 'posix', 'build-server', 'asnet-posix'), up: /posix: up/,
     args: ['--tap', 'tap0', '--static', '--ip', IP, '--mask', '255.255.255.0', '--mac', '02:00:00:00:00:02',
       '--service', 'discard', '--service', 'chargen', '--service', 'echo',
-      '--sysctl', 'tcp_rmem_default=65535', '--sysctl', 'tcp_wmem_default=65535', '--sysctl', 'tcp_timestamps=0', ...BOARD_EXTRA] },
+      '--sysctl', 'tcp_rmem_default=65535', '--sysctl', 'tcp_wmem_default=65535', '--sysctl', 'tcp_timestamps=0',
+      '--sysctl', 'tcp_window_scaling=0', ...BOARD_EXTRA] },
   { name: 'lwip', bin: join(ROOT, 'bench', 'lwip', 'build', 'lwip-tap'), up: /lwip-tap: up/,
     args: ['--tap', 'tap0', '--ip', IP, '--mask', '255.255.255.0', '--mac', '02:00:00:00:00:02'] },
 ];
+
+// --before: a third row, the posix board as it was before --rx-burst (64 frames per step, the
+// glue's own limit: --rx-burst 0), so one run shows what the main-loop change did
+if (argv.includes('--before')) STACKS.splice(1, 0, { ...STACKS[0], name: 'asnet-rx64', args: [...STACKS[0].args, '--rx-burst', '0'] });
 
 const sh = (cmd: string, args: string[], timeout = 30_000) =>
   execFileSync(cmd, args, { encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -234,7 +239,7 @@ function main(): void {
   const rows: string[] = [];
   const json: Record<string, unknown> = { mib: MIB, reps: REPS, load: [load0, load1], planted, date: new Date().toISOString() };
   rows.push(`${MIB} MiB per run, ${REPS} runs per stack and service (alternating), load average ${load0.toFixed(1)} → ${load1.toFixed(1)}; median (range)`, '');
-  rows.push(`| service | stack | Mbit/s (wall clock) | CPU ms per MiB: stack process + ksoftirqd/1 | of which the stack process | user-space instructions per MiB (callgrind, ${CG_MIB.join(' and ') || 'off'} MiB) | frames to / from the stack (median) |`);
+  rows.push(`| service | stack | Mbit/s (wall clock) | CPU ms per MiB: stack process + ksoftirqd/1 | of which the stack process | user-space instructions per MiB (callgrind${CG_MIB.length ? `, ${CG_MIB.join(' and ')} MiB` : ': off'}) | frames to / from the stack (median) |`);
   rows.push('|---|---|---|---|---|---|---|');
   for (const mode of SERVICES) {
     for (const def of STACKS) {
