@@ -11,7 +11,9 @@
  * --impair SPEC: seeded loss/delay/jitter/reorder/duplication/corruption of every frame both ways
  * (impair.c), since this kernel has no sch_netem.
  * --sysctl NAME=VALUE (repeatable): set a stack tunable at start-up (docs/ABI.md; e.g.
- * tcp_rmem_default=65535 with the server build, `make SERVER=1`). */
+ * tcp_rmem_default=65535 with the server build, `make SERVER=1`).
+ * --rx-burst N: at most N received frames per main-loop step (tap.c; 0: as many as the glue takes,
+ * 64), so the services read between bursts and the receive window never closes under a burst. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
@@ -38,6 +40,9 @@ static int dhcp_bound;
 static const char *wasm_path;             /* --wasm: the module WAMR loads (RUNTIME=wamr) */
 static struct { int id; int32_t val; } sysctls[16];   /* --sysctl NAME=VALUE, applied after asnet_init */
 static int sysctl_count;
+/* Frames per main-loop step (bench/README.md "TAP": measured against 64 per step). */
+#define RX_BURST_DEFAULT 16u
+static uint32_t rx_burst = RX_BURST_DEFAULT; /* --rx-burst */
 
 #ifndef STACK_WASM_PATH
 #define STACK_WASM_PATH "../../build/stack.wasm"
@@ -192,7 +197,7 @@ static void usage(void)
                     "                   [--wasm stack.wasm (RUNTIME=wamr builds)]\n"
                     "                   [--sntp IP|dhcp [--sntp-poll S] [--sntp-max S] [--sntp-clock]] (apps.c)\n"
                     "                   [--impair loss=P,delay=MS,jitter=MS,reorder=P,dup=P,corrupt=P,seed=N]\n"
-                    "                   [--sysctl NAME=VALUE]...\n");
+                    "                   [--sysctl NAME=VALUE]... [--rx-burst FRAMES]\n");
     exit(64);
 }
 
@@ -213,6 +218,7 @@ static void parse_args(int argc, char **argv, const char **tap, struct asnet_con
         else if (!strcmp(a, "--wasm")) wasm_path = v;
         else if (!strcmp(a, "--impair")) bad = impair_parse(v);
         else if (!strcmp(a, "--sysctl")) bad = parse_sysctl(v);
+        else if (!strcmp(a, "--rx-burst")) { char *end; rx_burst = (uint32_t)strtoul(v, &end, 10); bad = *end != 0 || rx_burst > 64; }
         else if (!strcmp(a, "--dns")) { uint32_t ip; bad = parse_ip(v, &ip); if (!bad) dns_server = ip; }
         else if (!strcmp(a, "--ip")) bad = parse_ip(v, &cfg->ip);
         else if (!strcmp(a, "--mask")) bad = parse_ip(v, &cfg->netmask);
@@ -257,6 +263,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     int err = tap_open(tap);
     if (err < 0) { fprintf(stderr, "tap %s: %s\n", tap, strerror(-err)); return 1; }
+    tap_set_rx_burst(rx_burst);
     if (load_module(&cfg) < 0) return 1;
     asnet_on_trace(on_trace);
     int dhcp = !static_only;
@@ -311,7 +318,7 @@ int main(int argc, char **argv)
             printf("address: %s (static, no DHCP lease in %u s)\n", ip_text(fallback_ip), dhcp_timeout_s);
             start_resolve();
         }
-        board_wait(next < 50 ? next : 50);
+        if (!tap_rx_step()) board_wait(next < 50 ? next : 50);   /* frames left behind by the budget: no sleep */
     }
     apps_stop();
     print_netstat();

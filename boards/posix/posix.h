@@ -4,6 +4,11 @@
 #include <stdint.h>
 
 int tap_open(const char *name);
+/* At most `frames` frames per main-loop step from now on (0: no limit, the default). */
+void tap_set_rx_burst(uint32_t frames);
+/* Starts a step's budget; returns 1 when the last step ran out of it (frames may be waiting, so the
+ * loop should not sleep). */
+int tap_rx_step(void);
 /* Sleep until a frame arrives or ms pass. */
 void board_wait(int32_t ms);
 /* The same, also waking when extra_fd is readable (the sockets layer's wake-up eventfd). */

@@ -1,5 +1,11 @@
 /* mac.h on a Linux TAP device (/dev/net/tun, IFF_TAP | IFF_NO_PI): frames in and out as read()
- * and write() of whole Ethernet frames. Non-blocking; board_wait() sleeps in poll() on it. */
+ * and write() of whole Ethernet frames. Non-blocking; board_wait() sleeps in poll() on it.
+ *
+ * Receive budget (tap_set_rx_burst): at most N frames per main-loop step, so the application reads
+ * between bursts. Without it one step hands the stack up to 64 frames (stack_glue.c's RX_BURST),
+ * more than a 64 KiB window holds: measured with bench/tap.ts, the board ACKed the whole burst
+ * with a shrinking window down to 0, then sent a window update for every 2 KiB the discard service
+ * read (a third more frames than lwIP, and the kernel sender stalled at each zero window). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,6 +21,18 @@
 
 static int tap_fd = -1;
 static char tap_name[IFNAMSIZ];
+static uint32_t rx_burst, rx_left;     /* 0: no budget (every frame the stack asks for) */
+static int rx_cut;                      /* the budget ran out this step: frames may be waiting */
+
+void tap_set_rx_burst(uint32_t frames) { rx_burst = rx_left = frames; }
+
+int tap_rx_step(void)
+{
+    int cut = rx_cut;
+    rx_cut = 0;
+    rx_left = rx_burst;
+    return cut;
+}
 
 int tap_open(const char *name)
 {
@@ -58,7 +76,7 @@ int mac_transmit(const uint8_t *frame, uint32_t len)
     return (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) ? -1 : 0;   /* other errors: dropped */
 }
 
-int mac_receive(uint8_t *buf, uint32_t cap)
+static int receive_one(uint8_t *buf, uint32_t cap)
 {
     if (impair_config()->on) {
         uint8_t f[1536];
@@ -71,6 +89,14 @@ int mac_receive(uint8_t *buf, uint32_t cap)
     if (n < 0) return 0;
     if (n < 14) return -1;
     return (int)n;
+}
+
+int mac_receive(uint8_t *buf, uint32_t cap)
+{
+    if (rx_burst && rx_left == 0) { rx_cut = 1; return 0; }
+    int n = receive_one(buf, cap);
+    if (n != 0 && rx_left > 0) rx_left--;
+    return n;
 }
 
 void board_wait(int32_t ms) { board_wait_fd(ms, -1); }
