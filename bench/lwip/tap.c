@@ -33,6 +33,7 @@
 #include "lwip/etharp.h"
 #include "lwip/pbuf.h"
 #include "lwip/timeouts.h"
+#include "chargen.h"
 #include "netif/ethernet.h"
 
 #define RX_BURST 64                /* frames per step, as boards/common/stack_glue.c */
@@ -128,8 +129,7 @@ struct conn {
     struct tcp_pcb *pcb;
     struct pbuf *pending;          /* echo: received, not yet taken by the send buffer */
     int fin;                       /* the peer's FIN arrived */
-    uint32_t chargen_pos, chargen_off;
-    uint8_t block[74 * 16];        /* chargen: the block being sent */
+    uint32_t chargen_off;          /* chargen: position in the stream mod CHARGEN_PERIOD */
 };
 static struct conn conns[MAX_CONNS];
 
@@ -163,26 +163,18 @@ static void echo_pump(struct conn *c)
     if (!c->pending && c->fin) conn_close(c);
 }
 
-/* Chargen: the board's 16-line blocks of the RFC 864 pattern, as much as the send buffer takes; a
- * block taken in part is continued from where it stopped. Each block is generated once (the board's
- * services.c generates it again on every call that continues one: this side does no more work). */
+/* Chargen: the board's stream from the same ring (boards/common/chargen.h, filled once), as much as
+ * the send buffer takes, as the board's services.c does. */
+static uint8_t chargen_ring[CHARGEN_RING];
+
 static void chargen_pump(struct conn *c)
 {
-    uint8_t *block = c->block;
     for (int round = 0; round < 64; round++) {
-        for (uint32_t l = 0; l < 16 && c->chargen_off == 0; l++) {
-            for (uint32_t i = 0; i < 72; i++) block[l * 74 + i] = (uint8_t)(' ' + (c->chargen_pos + l + i) % 95);
-            block[l * 74 + 72] = '\r';
-            block[l * 74 + 73] = '\n';
-        }
-        u16_t room = tcp_sndbuf(c->pcb), n = (u16_t)(sizeof c->block - c->chargen_off);
+        u16_t room = tcp_sndbuf(c->pcb), n = CHARGEN_PERIOD;
         if (n > room) n = room;
         if (n == 0 || tcp_sndqueuelen(c->pcb) >= TCP_SND_QUEUELEN - 2) break;
-        if (tcp_write(c->pcb, block + c->chargen_off, n, TCP_WRITE_FLAG_COPY) != ERR_OK) break;
-        c->chargen_off += n;
-        if (c->chargen_off < sizeof c->block) break;
-        c->chargen_off = 0;
-        c->chargen_pos += 16;
+        if (tcp_write(c->pcb, chargen_ring + c->chargen_off, n, TCP_WRITE_FLAG_COPY) != ERR_OK) break;
+        c->chargen_off = (c->chargen_off + n) % CHARGEN_PERIOD;
     }
     tcp_output(c->pcb);
 }
@@ -304,6 +296,7 @@ int main(int argc, char **argv)
     netif_add(&nif, &ip, &mask, &gw, NULL, nif_init, ethernet_input);
     netif_set_default(&nif);
     netif_set_up(&nif);
+    chargen_fill(chargen_ring);
     if (listen_on(7, ECHO) || listen_on(9, DISCARD) || listen_on(19, CHARGEN)) { fprintf(stderr, "lwip-tap: listen failed\n"); return 1; }
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);

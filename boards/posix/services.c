@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "asnet.h"
+#include "chargen.h"
 #include "posix.h"
 
 #define MAX_CONNS 16
@@ -14,7 +15,7 @@ enum kind { FREE, ECHO, DISCARD, CHARGEN, HTTP };
 struct conn {
     enum kind kind;
     int32_t h;
-    uint32_t stash_len, matched, chargen_pos, chargen_off;
+    uint32_t stash_len, matched, chargen_off;    /* chargen_off: position in the stream mod CHARGEN_PERIOD */
     uint8_t stash[STASH];
 };
 static struct conn conns[MAX_CONNS];
@@ -54,31 +55,27 @@ static void discard_pump(struct conn *c)
     }
 }
 
-/* Chargen: the RFC 864 rotating 72-character lines, as fast as the send buffer takes them; a block
- * the buffer took only in part is continued from where it stopped, so the pattern never breaks.
+/* Chargen: the RFC 864 rotating 72-character lines (boards/common/chargen.h), as fast as the send
+ * buffer takes them, straight from the ring; a send taken only in part continues from where it
+ * stopped, so the pattern never breaks.
  * What the user sends is read and thrown away; their FIN ends the service ("until the calling user
  * terminates the connection"). */
+static uint8_t chargen_ring[CHARGEN_RING];              /* filled once, at services_start */
+
 static void chargen_pump(struct conn *c)
 {
-    uint8_t block[74 * 16];
-    for (;;) {
-        int32_t r = asnet_tcp_recv(c->h, block, sizeof block);
+    uint8_t sink[512];
+    for (;;) {                                             /* what the client sends is discarded */
+        int32_t r = asnet_tcp_recv(c->h, sink, sizeof sink);
         if (r == STACK_EAGAIN) break;
         if (r <= 0) { conn_free(c); return; }
     }
-    for (int round = 0; round < 64; round++) {            /* 64 blocks outrun any SO_SNDBUF: a short send ends it */
-        for (uint32_t l = 0; l < 16; l++) {
-            for (uint32_t i = 0; i < 72; i++) block[l * 74 + i] = (uint8_t)(' ' + (c->chargen_pos + l + i) % 95);
-            block[l * 74 + 72] = '\r';
-            block[l * 74 + 73] = '\n';
-        }
-        int32_t n = asnet_tcp_send(c->h, block + c->chargen_off, sizeof block - c->chargen_off);
-        if (n < 0 && n != STACK_EAGAIN) { conn_free(c); return; }
-        if (n < 0) return;
-        c->chargen_off += (uint32_t)n;
-        if (c->chargen_off < sizeof block) return;         /* EV_WRITABLE resumes */
-        c->chargen_off = 0;
-        c->chargen_pos += 16;
+    for (;;) {                                             /* as much as the send buffer takes */
+        int32_t n = asnet_tcp_send(c->h, chargen_ring + c->chargen_off, CHARGEN_PERIOD);
+        if (n == STACK_EAGAIN) return;                     /* EV_WRITABLE resumes */
+        if (n < 0) { conn_free(c); return; }
+        c->chargen_off = (c->chargen_off + (uint32_t)n) % CHARGEN_PERIOD;
+        if ((uint32_t)n < CHARGEN_PERIOD) return;
     }
 }
 
@@ -149,6 +146,7 @@ int services_start(unsigned which)
     static const struct { unsigned bit; uint16_t port; enum kind kind; } table[] = {
         { SVC_ECHO, 7, ECHO }, { SVC_DISCARD, 9, DISCARD }, { SVC_CHARGEN, 19, CHARGEN }, { SVC_HTTP, 80, HTTP },
     };
+    if (which & SVC_CHARGEN) chargen_fill(chargen_ring);
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         if (!(which & table[i].bit)) continue;
         int32_t l = asnet_tcp_listen(table[i].port, 8, listener_event, (void *)(intptr_t)table[i].kind);

@@ -16,6 +16,7 @@ endif
 GLUE     := board_port.c asnet.c stack_glue.c runtime_wasm2c.c wasm_rt_static.c
 APP      := mac_selftest.c dhcp_boot.c app.c firmware.c main.c
 CFLAGS   += -I$(OUT) -I$(WASM_RT) -I$(COMMON) -I$(FIRMWARE) -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0
+CFLAGS   += -MMD -MP        # header dependencies in a .d file beside each object (included below)
 LDFLAGS  += -Wl,-Map=$(OUT)/firmware.map
 include $(COMMON)/sandbox.mk
 STACK_O  := $(OUT)/stack.o
@@ -65,3 +66,5 @@ clean:
 	rm -rf $(OUT)
 
 .PHONY: all run size clean
+
+-include $(OBJS:.o=.d)
