@@ -19,6 +19,8 @@
 // ASNET_FLOOD_BOARD_ARGS adds board options, e.g. '--sysctl tcp_syncookies=0' (then the SYN queue
 // fills with spoofed entries and the legitimate requests fail: the check of this check).
 // ASNET_FLOOD_SECONDS bounds each flood (default 600 s; it is stopped when the client is done);
+// ASNET_FLOOD_REQUESTS the legitimate requests per phase (default 200, the figure; more
+// make a longer soak, where the board's ARP entry for the client goes stale and is re-resolved);
 // ASNET_FLOOD_REQUEST_MS each request (default 130 s, a little more than the kernel's own connect
 // timeout of 127 s: with most of its frames lost in the overflowing TAP queue the kernel's TCP
 // backs off for tens of seconds, and a request counts as failed only when that TCP would have
@@ -44,7 +46,7 @@ const BOARD_MAC = '02:00:00:00:00:02';
 const EXTRA = (process.env.ASNET_FLOOD_BOARD_ARGS ?? '').split(/\s+/).filter(Boolean);
 const FLOOD_SECONDS = Number(process.env.ASNET_FLOOD_SECONDS ?? 600);
 const REQUEST_MS = Number(process.env.ASNET_FLOOD_REQUEST_MS ?? 130_000);
-const REQUESTS = 200;
+const REQUESTS = Number(process.env.ASNET_FLOOD_REQUESTS ?? 200);   // the 200; more for a longer soak
 let tmp = '';
 let flood = '';
 let gwMac = '';
