@@ -63,8 +63,10 @@ function one(index) {
       } else {
         failed++;
         inARow++;
-        // Where it stopped: before the handshake completed, or after it with some bytes in.
-        const stage = s.connecting ? 'connecting' : `connected_${port}_got_${text.length}`;
+        // Where it stopped: before the handshake completed, or after it with some bytes in. (Read
+        // from the connect callback and before destroy(): destroy() clears s.connecting and
+        // s.localPort, so this used to report every failure as connected_undefined_got_N.)
+        const stage = connectedAt === null ? 'connecting' : `connected_${port}_got_${text.length}`;
         const why = `${err ?? 'bad_reply'}:${stage}`;
         errors[why] = (errors[why] ?? 0) + 1;
         failures.push({ index, startedMs: Number(t0 - startedNs) / 1e6 | 0, waitedMs: since(process.hrtime.bigint()), error: err ?? 'bad_reply',
