@@ -84,8 +84,9 @@ function dropEntry(i: i32): void {
 // flood of spoofed sources creates only the first kind (speculative resolutions park nothing),
 // so it can push out neither hosts we talk to nor a resolution with a frame waiting on it: that
 // one keeps its MAX_REQUESTS tries. (Evicting it once its first request went a second unanswered,
-// as before, left a real neighbour one try per TCP retransmission: on the flooded TAP, which loses
-// about half of the replies, a response then waited through every backoff, 130 s and more.)
+// as before, left a real neighbour one ARP try per TCP retransmission: with many of its replies
+// lost in a flooded queue, a response could wait through every backoff, 130 s and more; reproduced
+// in virtual time by test/hostile.test.ts.)
 function victim(): i32 {
   let best = -1;
   for (let pass = 0; pass < 3 && best < 0; pass++) {
@@ -162,7 +163,7 @@ function parkFrame(i: i32, frame: usize, len: i32): void {
   store<i32>(meta(parkedOwner, b), i);
 }
 
-// Set around a send that may as well not happen (see arpSpeculative).
+// True while the SYN queue retransmits (see arpSpeculative).
 let speculative = false;
 
 // Marks the sends until the next call as speculative (`on` = true) or not: the SYN queue's
@@ -170,7 +171,8 @@ let speculative = false;
 // a retransmission to an on-link peer we never resolved is, under an on-link SYN flood, almost
 // always one to a spoofed source, and parking it held the two parked-frame buffers against real
 // traffic (16 entries retransmit in one tick). A real peer that lost our SYN-ACK retransmits its
-// SYN, which is answered directly (tcp/listen.ts entryInput).
+// SYN, which is answered directly (tcp/listen.ts entryInput). Off-link peers go through the
+// gateway, whose entry is resolved in practice; a resolved entry is used as for any send.
 export function arpSpeculative(on: bool): void {
   speculative = on;
 }
