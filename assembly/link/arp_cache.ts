@@ -78,12 +78,15 @@ function dropEntry(i: i32): void {
   entries.free(i);
 }
 
-// The entry to evict, in this order: an unresolved one that went a retry interval unanswered; an
-// unresolved one holding no frame; the least recently learned resolved one. One of them always
+// The entry to evict, in this order: an unresolved one holding no frame; an unresolved one that
+// went a retry interval unanswered; the least recently learned resolved one. One of them always
 // exists in a full cache: at most ARP_PENDING_BUFFERS (< MAX_ARP_ENTRIES) entries hold a frame. A
-// flood of spoofed sources creates only the first two kinds, so it cannot push out hosts we talk
-// to; and two neighbours resolving at the same moment no longer evict each other's request and
-// lose the frame waiting on it.
+// flood of spoofed sources creates only the first kind (speculative resolutions park nothing),
+// so it can push out neither hosts we talk to nor a resolution with a frame waiting on it: that
+// one keeps its MAX_REQUESTS tries. (Evicting it once its first request went a second unanswered,
+// as before, left a real neighbour one ARP try per TCP retransmission: with many of its replies
+// lost in a flooded queue, a response could wait through every backoff, 130 s and more; reproduced
+// in virtual time by test/hostile.test.ts.)
 function victim(): i32 {
   let best = -1;
   for (let pass = 0; pass < 3 && best < 0; pass++) {
@@ -97,8 +100,8 @@ function victim(): i32 {
 
 function evictable(j: i32, pass: i32): bool {
   const e = entry(j);
-  if (pass == 0) return e.state == PENDING && <u32>(nowMs - e.lastRequest) >= RETRY_MS;
-  if (pass == 1) return e.state == PENDING && parkedFor(j) < 0;
+  if (pass == 0) return e.state == PENDING && parkedFor(j) < 0;
+  if (pass == 1) return e.state == PENDING && <u32>(nowMs - e.lastRequest) >= RETRY_MS;
   return e.state != PENDING;
 }
 
@@ -134,15 +137,16 @@ const speculativeBucket: usize = memory.data(BUCKET_BYTES);
 
 // One request per entry per RETRY_MS (RFC 1122 §2.3.2.1: at most one per second per destination),
 // and all of them under a global budget, so a flood of spoofed on-link sources cannot make us
-// broadcast without bound. A request the budget refuses still counts as an attempt: the entry
-// gives up after MAX_REQUESTS like an unanswered one.
+// broadcast without bound. Only a request that went out counts toward MAX_REQUESTS (§2.3.2.1
+// flushes an entry whose requests go unanswered; one the budget refused was never asked), so a
+// stale real neighbour's entry is not dropped while a flood spends the budget.
 function sendRequest(e: ArpEntry): void {
-  e.requests++;
   e.lastRequest = nowMs;
   if (!rateAllow(requestBucket, sysctl(Sysctl.arp_requests_per_sec), sysctl(Sysctl.arp_requests_per_sec))) {
     count(Stat.arp_rate_limited);
     return;
   }
+  e.requests++;
   sendArp(ARP_REQUEST, broadcastMac, zeroMac, e.ip);
 }
 
@@ -157,6 +161,20 @@ function parkFrame(i: i32, frame: usize, len: i32): void {
   memory.copy(parkedFrames + <usize>(b * FRAME_MAX), frame, <usize>len);
   store<u32>(meta(parkedLen, b), <u32>len);
   store<i32>(meta(parkedOwner, b), i);
+}
+
+// True while the SYN queue retransmits (see arpSpeculative).
+let speculative = false;
+
+// Marks the sends until the next call as speculative (`on` = true) or not: the SYN queue's
+// retransmissions of SYN-ACKs. The first SYN-ACK went straight back to the MAC the SYN came from;
+// a retransmission to an on-link peer we never resolved is, under an on-link SYN flood, almost
+// always one to a spoofed source, and parking it held the two parked-frame buffers against real
+// traffic (16 entries retransmit in one tick). A real peer that lost our SYN-ACK retransmits its
+// SYN, which is answered directly (tcp/listen.ts entryInput). Off-link peers go through the
+// gateway, whose entry is resolved in practice; a resolved entry is used as for any send.
+export function arpSpeculative(on: bool): void {
+  speculative = on;
 }
 
 // Sends an IPv4 frame whose Ethernet header still lacks the destination MAC. Resolves `nextHop`
@@ -176,22 +194,24 @@ export function arpOutput(nextHop: u32, frame: usize, len: i32): void {
     macCopy(frame, rxPeerMac);
     netifSend(frame, len);
   }
+  // Resolving the sender of a frame we could answer directly, or the destination of a speculative
+  // send, is speculative (for the traffic that may follow): it parks nothing and gets half the
+  // request budget in a bucket of its own, so a flood of spoofed on-link sources cannot spend the
+  // requests or the buffers a real neighbour's resolution needs.
+  const spec = direct || speculative;
   if (i < 0) {
-    // Resolving the sender of a frame we could answer directly is speculative (for the traffic that
-    // may follow): it gets half the request budget of its own, so a flood of spoofed on-link sources
-    // cannot spend the requests a real neighbour's (re)validation needs.
     const half = (sysctl(Sysctl.arp_requests_per_sec) + 1) >> 1;
-    if (direct && !rateAllow(speculativeBucket, half, half)) {
+    if (spec && !rateAllow(speculativeBucket, half, half)) {
       count(Stat.arp_rate_limited);
       return;
     }
     i = newEntry(nextHop);
     entry(i).state = PENDING;
-    if (!direct) parkFrame(i, frame, len);
+    if (!spec) parkFrame(i, frame, len);
     sendRequest(entry(i));
     return;
   }
-  if (!direct) parkFrame(i, frame, len);
+  if (!spec) parkFrame(i, frame, len);
 }
 
 // Sends entry `i`'s parked frames.

@@ -14,6 +14,7 @@ import { Pool, makePool } from "../core/pool";
 import { deadlineIn, due, nowMs } from "../core/time";
 import { ipOutput, TX_L4 } from "../ip/ip4";
 import { ourIp } from "../link/netif";
+import { arpSpeculative } from "../link/arp_cache";
 import { count, Stat } from "../stats";
 import { PROTO_TCP } from "../wire/ipv4";
 import { ACK, FIN, RST, SYN, TCP_HLEN, tcpEmit } from "../wire/tcp";
@@ -389,7 +390,9 @@ export function synQueueTimer(): void {
     if (<i32>e.retries >= sysctl(Sysctl.tcp_synack_retries)) { synDrop(i); continue; }
     e.retries++;
     count(Stat.synack_retrans);
+    arpSpeculative(true);                                      // never parked (link/arp_cache.ts)
     resendSynAck(i);
+    arpSpeculative(false);
     e.deadline = deadlineIn(<u32>1000 << min(<u32>e.retries, 6));
   }
 }
