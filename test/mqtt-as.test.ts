@@ -85,7 +85,7 @@ for (const loss of [0, 0.05]) {
     const users = new Map<string, string>([['dev', 's3cret']]);
     const w = await world(3500 + loss * 100, loss, { aedes: {
       authenticate: (client, user, pass, done) => {
-        const ok = client.id === 'peer' || (user !== undefined && users.get(user) === pass?.toString());
+        const ok = user === undefined ? client.id !== 'dev' : users.get(user) === pass?.toString();   // the device must log in
         done(ok ? null : Object.assign(new Error('bad credentials'), { returnCode: 4 }) as never, ok);
       } } });
     const p = w.peer('peer');
@@ -186,12 +186,20 @@ test('AS client + aedes: the in-flight window holds 4 publishes; the fifth is re
 
 test('AS client: argument errors before anything is sent', { timeout: 60_000 }, async () => {
   const w = await world(3527, 0);
+  // The harness module holds one client: each device() below re-initialises it.
+  const e1 = w.device({ clientId: '', clean: false });
+  assert.equal(e1.connect(), -16, 'E_ARG: empty client id needs a clean session (§3.1.3.1)');
+  e1.stop();
+  const e2 = w.device({ will: { topic: 'w/+', payload: 'x' } });
+  assert.equal(e2.connect(), -8, 'E_TOPIC: wildcard in the will topic');
+  e2.stop();
+  const e3 = w.device({ username: undefined, password: 'p' });
+  assert.equal(e3.connect(), -16, 'E_ARG: a password needs a user name (§3.1.2.9)');
+  e3.stop();
   const d = w.device({ keepalive: 60 });
   const r = record(d);
   assert.equal(d.publish('a', 'x', 0), -15, 'E_STATE before connect');
-  assert.equal(w.device({ clientId: '', clean: false }).connect(), -16, 'E_ARG: empty client id needs a clean session (§3.1.3.1)');
-  assert.equal(w.device({ will: { topic: 'w/+', payload: 'x' } }).connect(), -8, 'E_TOPIC: wildcard in the will topic');
-  d.connect();
+  assert.equal(d.connect(), 0);
   assert.equal(d.connect(), -15, 'E_STATE: already connecting');
   await w.until('CONNACK', () => r.connected.length === 1);
   assert.equal(d.publish('a/+', 'x', 1), -8, 'E_TOPIC: wildcard in a topic name');

@@ -1,5 +1,5 @@
 // An MQTT 3.1.1 client for AssemblyScript applications compiled into the stack's .wasm, on the
-// application socket API (assembly/app/net.ts). The design is the C client's
+// application socket API (assembly/app/net.ts, through transport.ts). The design is the C client's
 // (boards/common/apps/mqtt/mqtt_client.c): event-driven (the stack's events through event(), called
 // from the app's app_event), time as an input (tick(nowMs), called from a timer export the host
 // calls), fixed buffers inside the client's own region, no allocation. Packets are built and parsed
@@ -16,9 +16,8 @@
 // - Every protocol violation of the server closes the connection (RST) and reports its error code
 //   through onClosed; so does a missing CONNACK or PINGRESP (the broken-link timeout).
 import {
-  EAGAIN, EINPROGRESS, EV_CLOSED, EV_CONNECTED, EV_ERROR, EV_READABLE, EV_WRITABLE, IO_BUFFER_SIZE, ioBuffer, tcpAbort,
-  tcpClose, tcpConnect, tcpRecv, tcpSend, tcpSocket,
-} from "../../assembly/app/net";
+  EAGAIN, EV_CLOSED, EV_CONNECTED, EV_ERROR, EV_READABLE, EV_WRITABLE, IO_BUFFER_SIZE, MqttTransport, ioBuffer, stackTransport,
+} from "./transport";
 import {
   CONNACK, DISCONNECT, EV_PACKET, EV_PUB_DATA, EV_PUB_END, EV_PUB_START, FILTER_ENTRY, MqttConnectOpts, MqttParser, PINGREQ,
   PINGRESP, PUBACK, PUBCOMP, PUBREC, PUBREL, SUBACK, UNSUBACK, encAck, encConnect, encEmpty, encPublishHead, encSubscribe,
@@ -90,6 +89,7 @@ export const MQTT_CLIENT_BYTES: u32 = OFF_RX + MQTT_RX_CHUNK;
   connackTimeoutMs: u32 = 0;           // 0 at connect(): 10,000
   pingTimeoutMs: u32 = 0;              // PINGRESP wait before the link counts as broken; 0: keepalive/2 (>= 1 s)
   ctx: usize = 0;
+  transport: MqttTransport = changetype<MqttTransport>(0);   // at(): the stack's (transport.ts)
   onConnected: MqttOnConnected | null = null;
   onClosed: MqttOnClosed | null = null;
   onMessage: MqttOnMessage | null = null;
@@ -119,6 +119,7 @@ export const MQTT_CLIENT_BYTES: u32 = OFF_RX + MQTT_RX_CHUNK;
     c.tcp = -1;
     c.nextId = 1;
     c.opts.cleanSession = true;
+    c.transport = stackTransport();
     return c;
   }
 
@@ -160,7 +161,9 @@ export const MQTT_CLIENT_BYTES: u32 = OFF_RX + MQTT_RX_CHUNK;
   private close(err: i32): void {
     if (this.state == MQTT_IDLE) return;
     if (this.tcp > 0) {
-      if (err == MQTT_OK) tcpClose(this.tcp); else tcpAbort(this.tcp);
+      const t = this.transport;
+      const fn = err == MQTT_OK ? t.close : t.abort;
+      if (fn) fn(this.tcp);
     }
     this.tcp = -1;
     this.state = MQTT_IDLE;
@@ -202,7 +205,8 @@ export const MQTT_CLIENT_BYTES: u32 = OFF_RX + MQTT_RX_CHUNK;
     const k = min(n, <u32>IO_BUFFER_SIZE);
     const io = ioBuffer();
     memory.copy(io, p, k);
-    const r = tcpSend(this.tcp, <u32>io, <i32>k);
+    const fn = this.transport.send;
+    const r = fn ? fn(this.tcp, io, k) : -1;
     if (r == EAGAIN) return 0;
     return r < 0 ? -1 : r;
   }
@@ -287,10 +291,9 @@ export const MQTT_CLIENT_BYTES: u32 = OFF_RX + MQTT_RX_CHUNK;
     this.now = this.stateSince = nowMs;
     this.parser.init(this.base + OFF_RXPKT, MQTT_RX_BUF, onParserEvent, this.base);
     this.closeErr = 0;
-    const h = tcpSocket();
+    const fn = this.transport.connect;
+    const h = fn ? fn(this.ip, this.port) : MQTT_E_ARG;
     if (h < 0) return h;
-    const r = tcpConnect(h, this.ip, this.port);
-    if (r < 0 && r != EINPROGRESS) { tcpClose(h); return r; }
     this.tcp = h;
     this.state = MQTT_TCP_CONNECTING;
     return 0;
@@ -444,7 +447,8 @@ export const MQTT_CLIENT_BYTES: u32 = OFF_RX + MQTT_RX_CHUNK;
     for (let round = 0; round < 256 && this.state >= MQTT_WAIT_CONNACK; round++) {
       if (this.rxOff == this.rxLen) {
         const io = ioBuffer();
-        const r = tcpRecv(this.tcp, <u32>io, <i32>MQTT_RX_CHUNK);
+        const fn = this.transport.recv;
+        const r = fn ? fn(this.tcp, io, MQTT_RX_CHUNK) : -1;
         if (r == EAGAIN) return;
         if (r <= 0) { this.close(MQTT_E_TCP); return; }              // the server closed or reset
         if (this.pingOut) this.pingSent = this.now;   // bytes arrive: the link is alive, PINGRESP may queue behind them

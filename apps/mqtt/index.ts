@@ -3,3 +3,4 @@
 export * from "./errors";
 export * from "./codec";
 export * from "./client";
+export * from "./transport";
