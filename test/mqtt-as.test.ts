@@ -209,7 +209,7 @@ test('AS client: argument errors before anything is sent', { timeout: 60_000 }, 
   assert.equal(d.subscribe('a/#/b', 1), -8, "E_TOPIC: '#' not last (§4.7.1)");
   assert.equal(d.subscribe('a+', 1), -8, "E_TOPIC: '+' not a whole level");
   assert.equal(d.subscribe('a', 3), -16, 'E_ARG: requested QoS 3');
-  assert.equal(d.subscribeMany(Array.from({ length: 9 }, (_, i) => ({ filter: `f/${i}/${'x'.repeat(20)}`, qos: 0 }))), -13,
+  assert.equal(d.subscribeMany(Array.from({ length: 10 }, (_, i) => ({ filter: `f/${i}/${'x'.repeat(20)}`, qos: 0 }))), -13,
     'E_NOSPACE: a SUBSCRIBE over MQTT_SUB_MAX bytes');
   assert.equal(d.subscribeMany([]), -16, 'E_ARG: no filter');
   const id = d.subscribeMany([{ filter: 'm/1', qos: 0 }, { filter: 'm/+/x', qos: 1 }, { filter: '#', qos: 2 }]);
@@ -219,6 +219,7 @@ test('AS client: argument errors before anything is sent', { timeout: 60_000 }, 
   d.disconnect();
   await w.until('closed', () => r.closed.length === 1);
   assert.equal(d.publish('a', 'x', 0), -15, 'E_STATE after disconnect');
+  d.stop();
   await w.end();
 });
 

@@ -3,7 +3,7 @@
 // (test/fuzz/mqtt.ts, same seeds and generators). Used by test/mqtt-as-fuzz.test.ts and by the long
 // run apps/mqtt/test/fuzz-run.ts.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../../host/rng.ts';
 import { MQTT_GENERATORS, mqttInput } from '../../../test/fuzz/mqtt.ts';
@@ -12,11 +12,40 @@ import { MQTT_ERRORS } from '../../../host/mqtt-wasm.ts';
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 export const FUZZ_WASM = join(ROOT, 'build', 'test', 'mqtt-as-fuzz.wasm');
 
-export function compileFuzz(out = FUZZ_WASM, extra: string[] = []): string {
+const FUZZ_ARGS = ['apps/mqtt/test/fuzz.ts', '-O3', '--runtime', 'test/assembly/rt-trap', '--use', 'abort=assembly/core/abort/stack_abort',
+  '--noAssert', '--initialMemory', '4', '--maximumMemory', '4', '--bindings', 'raw'];
+
+export function compileFuzz(out = FUZZ_WASM): string {
   mkdirSync(join(out, '..'), { recursive: true });
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'assemblyscript', 'bin', 'asc.js'), 'apps/mqtt/test/fuzz.ts',
-    '-O3', '--runtime', 'test/assembly/rt-trap', '--use', 'abort=assembly/core/abort/stack_abort', '--noAssert',
-    '--initialMemory', '4', '--maximumMemory', '4', '--bindings', 'raw', '--outFile', out, ...extra], { cwd: ROOT, stdio: 'pipe', timeout: 180_000 });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'assemblyscript', 'bin', 'asc.js'), ...FUZZ_ARGS, '--outFile', out],
+    { cwd: ROOT, stdio: 'pipe', timeout: 180_000 });
+  return out;
+}
+
+/** The same build with one source file rewritten (a planted bug, to see a check fail), in memory. */
+export async function compileFuzzPatched(file: string, patch: (text: string) => string, out: string): Promise<string> {
+  const asc = (await import('assemblyscript/asc')).default;
+  let wasm: Uint8Array | null = null, patched = false;
+  const errors: string[] = [];
+  const r = await asc.main([...FUZZ_ARGS, '--outFile', 'out.wasm'], {
+    readFile(name: string, baseDir: string) {
+      const path = join(ROOT, baseDir, name);
+      if (!existsSync(path)) return null;
+      const text = readFileSync(path, 'utf8');
+      if (join(baseDir, name).replace(/^\.\//, '') !== file) return text;
+      const t = patch(text);
+      if (t === text) throw new Error(`compileFuzzPatched: the patch changed nothing in ${file}`);
+      patched = true;
+      return t;
+    },
+    writeFile(name: string, contents: Uint8Array) { if (name.endsWith('.wasm')) wasm = contents; },
+    listFiles() { return []; },
+    stdout: { write: () => true } as never,
+    stderr: { write: (x: string) => { errors.push(String(x)); return true; } } as never,
+  });
+  if (r.error) throw new Error(`asc: ${r.error.message}\n${errors.join('')}`);
+  if (!patched || !wasm) throw new Error(`compileFuzzPatched: ${file} was not compiled`);
+  writeFileSync(out, wasm);
   return out;
 }
 
