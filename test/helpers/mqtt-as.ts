@@ -14,8 +14,11 @@ const ROOT = join(import.meta.dirname, '..', '..');
 export const HARNESS_WASM = join(ROOT, 'build', 'test', 'mqtt-as-harness.wasm');
 export const HARNESS_PAGES = 20;
 
-/** Compiles examples/as-app/mqtt-harness.ts with the stack (the app target's options, more memory). */
+/** Compiles examples/as-app/mqtt-harness.ts with the stack (the app target's options, more memory).
+ * $MQTT_AS_RUNTIME picks another runtime (test/mqtt-as-noalloc.test.ts: the allocator that traps). */
 export function compileHarness(extra: string[] = [], out = HARNESS_WASM): string {
+  const rt = process.env.MQTT_AS_RUNTIME;
+  if (rt) { extra = ['--runtime', rt, ...extra]; out = out.replace(/\.wasm$/, '.rt.wasm'); }
   mkdirSync(join(out, '..'), { recursive: true });
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'assemblyscript', 'bin', 'asc.js'), 'examples/as-app/mqtt-harness.ts',
     '--target', 'app', '--initialMemory', String(HARNESS_PAGES), '--maximumMemory', String(HARNESS_PAGES), '--outFile', out, ...extra],
