@@ -202,11 +202,12 @@ test('AS client: incoming QoS 2 duplicates before PUBREL are acknowledged, not d
     assert.ok(d.publish('out/q2', 'keep me', 2) > 0);
     await until('the drop', () => closed.length === 1);
     assert.deepEqual(closed, ['E_TCP']);
-    assert.deepEqual(dropped && { dup: dropped.dup, qos: dropped.qos }, { dup: 0, qos: 2 });
+    const dr = dropped as { id: number; dup: number; qos: number } | null;
+    assert.deepEqual(dr && { dup: dr.dup, qos: dr.qos }, { dup: 0, qos: 2 });
     d.connect();
     await until('the resumed flow', () => published.length === 1);
     assert.deepEqual(published, ['2 OK']);
-    assert.ok(log.includes(`resent id ${dropped!.id} dup 1`), `re-sent with DUP and id ${dropped!.id}: ${log.join(' ')}`);
+    assert.ok(log.includes(`resent id ${dr!.id} dup 1`), `re-sent with DUP and id ${dr!.id}: ${log.join(' ')}`);
     assert.equal(d.dupSent, 1);
     d.disconnect();
     await until('closed', () => closed.length === 2);

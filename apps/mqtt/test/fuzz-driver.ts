@@ -38,7 +38,7 @@ export async function compileFuzzPatched(file: string, patch: (text: string) => 
       patched = true;
       return t;
     },
-    writeFile(name: string, contents: Uint8Array) { if (name.endsWith('.wasm')) wasm = contents; },
+    writeFile(name: string, contents: string | Uint8Array) { if (name.endsWith(".wasm")) wasm = contents as Uint8Array; },
     listFiles() { return []; },
     stdout: { write: () => true } as never,
     stderr: { write: (x: string) => { errors.push(String(x)); return true; } } as never,
