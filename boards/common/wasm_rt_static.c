@@ -113,12 +113,13 @@ void wasm_rt_free_memory(wasm_rt_memory_t *m)
     memory_in_use = 0;
 }
 
-/* The stack declares no table (AssemblyScript without indirect calls); an app module may declare one
- * (function references: the MQTT client's callbacks, build/mqtt-app.wasm): one static table of at
- * most WASM_RT_STATIC_TABLE entries, not growable. */
+/* The stack declares no table (AssemblyScript without indirect calls). An app module may declare one
+ * (function references: the MQTT client's callbacks in build/mqtt-app.wasm): built with
+ * -DWASM_RT_STATIC_TABLE=N, one static table of at most N entries, not growable. */
 #ifndef WASM_RT_STATIC_TABLE
-#define WASM_RT_STATIC_TABLE 64u
+#define WASM_RT_STATIC_TABLE 0u
 #endif
+#if WASM_RT_STATIC_TABLE > 0
 static wasm_rt_funcref_t table_slots[WASM_RT_STATIC_TABLE];
 static int table_in_use;
 
@@ -143,3 +144,15 @@ void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t *t)
     t->data = NULL;
     t->size = 0;
 }
+#else
+void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *t, uint32_t elements, uint32_t max)
+{
+    (void)max;
+    if (elements != 0) board_fatal("wasm: funcref tables are not supported");
+    t->data = NULL;
+    t->size = 0;
+    t->max_size = 0;
+}
+
+void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t *t) { (void)t; }
+#endif
