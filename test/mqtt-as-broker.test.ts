@@ -116,6 +116,9 @@ test(`AS client against a malicious broker: ${SCENARIOS.length} violations, each
     keepalive: 2, pingTimeoutMs: 1000 });
   const closed: string[] = [];
   d.on('closed', (e) => closed.push(e));
+  // Pool use on the device (the ARP cache keeps the broker's entry: not a leak).
+  const used = () => Object.fromEntries(Object.entries(a.allPoolStats()).filter(([k]) => k !== 'POOL_ARP').map(([k, v]) => [k, v.used]));
+  const before = used();
   let current: Scenario | undefined;
   d.on('connected', () => current?.device?.(d));
   const sleep = (ms: number) => new Promise<void>((r) => net.timers.setTimeout(() => r(), ms));
@@ -138,6 +141,7 @@ test(`AS client against a malicious broker: ${SCENARIOS.length} violations, each
     assert.equal(d.overflow, 0);
     await sleep(1000);
     assert.equal(a.netstatCounts().ESTABLISHED ?? 0, 0, 'no connection left open on the device');
+    assert.deepEqual(used(), before, "the device stack's pools are back where they were (no PCB, socket or buffer block leaked)");
   } finally {
     d.stop();
     server.close();
