@@ -614,6 +614,17 @@ export class Stack {
     return n;
   }
 
+  /**
+   * Calls an export an application build adds (app_start, app_event, an app's timer, ...) under the
+   * same guard as the stack's own calls, so the frames it sends and the events it raises are
+   * dispatched like those of any other call.
+   */
+  callApp(name: string, ...args: number[]): number {
+    const f = (this.x as unknown as Record<string, unknown>)[name];
+    if (typeof f !== 'function') throw new TypeError(`${this.name}: the module exports no ${name}()`);
+    return this.call(() => (f as (...a: number[]) => number)(...args));
+  }
+
   // ---- operator view ----
 
   sysctl(name: SysctlName): number {

@@ -13,7 +13,8 @@ export {
 export { udpSocket, udpBind, udpConnect, udpSendto, udpRecvfrom, udpClose } from "../api/udp_api";
 export { dnsQueryCall as dnsQuery, dnsResultCall as dnsResult, dnsCancelCall as dnsCancel } from "../api/netconf_api";
 export { EV_ACCEPT, EV_CLOSED, EV_CONNECTED, EV_ERROR, EV_READABLE, EV_WRITABLE } from "../api/constants";
-export { EAGAIN } from "../errors";
+export { EAGAIN, EINPROGRESS } from "../errors";
+import { refreshNow } from "../core/time";
 
 // The staging area every data call reads from or writes to.
 export function ioBuffer(): usize { return ioBuf; }
@@ -27,3 +28,8 @@ export function tcpListenOn(port: u32, backlog: i32): i32 {
   if (r < 0) { close(h); return r; }
   return h;
 }
+
+// Re-reads the host clock into the stack's notion of "now" (as every ABI entry does). An app export
+// the host calls outside ev_poll (a timer, app_start) calls it first, so that what the stack does in
+// that call (a connect, a send) is timed from the present.
+export function stackEnter(): void { refreshNow(); }

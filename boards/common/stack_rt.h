@@ -10,7 +10,11 @@
 
 /* A module with AssemblyScript application code compiled in (build/app.wasm, assembly/app/net.ts)
  * also exports app_start() and app_event(handle, events); boards built with -DSTACK_RT_APP call them. */
-#ifdef STACK_RT_APP
+#ifdef STACK_RT_APP_TICK
+/* An app that needs time (build/mqtt-app.wasm, examples/as-app/mqtt.ts) also exports app_tick(now_ms),
+ * which the board calls from its loop at least every 50 ms. */
+#define STACK_RT_APP_EXPORTS(X) X(app_start, 0) X(app_event, 2) X(app_tick, 1)
+#elif defined(STACK_RT_APP)
 #define STACK_RT_APP_EXPORTS(X) X(app_start, 0) X(app_event, 2)
 #else
 #define STACK_RT_APP_EXPORTS(X)

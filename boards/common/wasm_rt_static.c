@@ -113,7 +113,38 @@ void wasm_rt_free_memory(wasm_rt_memory_t *m)
     memory_in_use = 0;
 }
 
-/* The stack declares no tables (AssemblyScript without indirect calls). */
+/* The stack declares no table (AssemblyScript without indirect calls). An app module may declare one
+ * (function references: the MQTT client's callbacks in build/mqtt-app.wasm): built with
+ * -DWASM_RT_STATIC_TABLE=N, one static table of at most N entries, not growable. */
+#ifndef WASM_RT_STATIC_TABLE
+#define WASM_RT_STATIC_TABLE 0u
+#endif
+#if WASM_RT_STATIC_TABLE > 0
+static wasm_rt_funcref_t table_slots[WASM_RT_STATIC_TABLE];
+static int table_in_use;
+
+void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *t, uint32_t elements, uint32_t max)
+{
+    (void)max;
+    t->data = NULL;
+    t->size = 0;
+    t->max_size = 0;
+    if (elements == 0) return;
+    if (elements > WASM_RT_STATIC_TABLE || table_in_use) board_fatal("wasm: funcref table over WASM_RT_STATIC_TABLE");
+    memset(table_slots, 0, sizeof table_slots);
+    table_in_use = 1;
+    t->data = table_slots;
+    t->size = elements;
+    t->max_size = elements;
+}
+
+void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t *t)
+{
+    if (t->data == table_slots) table_in_use = 0;
+    t->data = NULL;
+    t->size = 0;
+}
+#else
 void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *t, uint32_t elements, uint32_t max)
 {
     (void)max;
@@ -124,3 +155,4 @@ void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *t, uint32_t element
 }
 
 void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t *t) { (void)t; }
+#endif

@@ -285,7 +285,11 @@ int main(int argc, char **argv)
      * only forwards the events of the handles the module opened. */
     asnet_on_other_events(forward_to_app);
     if (stack_glue_call0(STACK_RT_app_start) < 0) { fprintf(stderr, "app_start failed\n"); return 1; }
+#ifdef STACK_RT_APP_TICK
+    printf("app: mqtt in wasm (examples/as-app/mqtt.ts)\n");
+#else
     printf("app: services in wasm (echo :7, http :80)\n");
+#endif
     (void)services;
 #else
     if (services_start(services ? services : SVC_ECHO) < 0) { fprintf(stderr, "services failed\n"); return 1; }
@@ -297,6 +301,9 @@ int main(int argc, char **argv)
     printf("posix: up on %s\n", tap);
     while (!stop_requested) {
         int32_t next = asnet_poll();
+#ifdef STACK_RT_APP_TICK
+        (void)stack_glue_call1(STACK_RT_app_tick, board_now_ms());     /* the app's timers (keepalive, telemetry) */
+#endif
 #ifndef STACK_RT_APP
         services_poll();
 #endif
