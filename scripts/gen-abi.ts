@@ -114,8 +114,10 @@ export function parseConsts(src: string, scope: Scope = new Map()): Const[] {
   const out: Const[] = [];
   for (const m of stripComments(src).matchAll(/export\s+const\s+([A-Za-z_]\w*)\s*(?::\s*\w+)?\s*=\s*([^;]+);/g)) {
     let value: number;
-    // `SERVER ? a : b` (assembly/config.ts): the generated files carry the default build's value, b.
-    const expr = m[2].match(/^\s*SERVER\s*\?[^:]*:(.*)$/s)?.[1] ?? m[2];
+    // `SERVER ? a : b`, `HOST ? a : SERVER ? b : c` (assembly/config.ts): the generated files carry
+    // the default build's value, the last alternative.
+    let expr = m[2];
+    for (let alt; (alt = expr.match(/^\s*(?:SERVER|HOST)\s*\?[^:]*:(.*)$/s)); ) expr = alt[1];
     try { value = evalInt(expr, scope); } catch { continue; } // not an integer constant (e.g. a call)
     scope.set(m[1], value);
     out.push({ name: m[1], value });
