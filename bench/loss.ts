@@ -8,7 +8,7 @@
 //
 // The wire: infinite bandwidth, a 5 ms one-way delay line (10 ms RTT), frames lost by a pattern:
 // seeded random loss of TCP segments (0.5/1/2/5 %, both directions, one xorshift32 stream), the
-// burst pattern (per direction the last 10 of every 1,000 TCP frames) and an isolated-loss pattern
+// burst pattern (per direction TCP frames 500-509 of every 1,000) and an isolated-loss pattern
 // (per direction every 100th data frame: one loss per window, a window holding < 100 segments).
 // The virtual clock moves 1 ms at a time when neither stack has anything to do, so every delivery
 // and every timer deadline falls on its ms. Each run exits 3 when the wire check fails (the frames

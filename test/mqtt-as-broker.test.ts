@@ -82,6 +82,17 @@ const SCENARIOS: Scenario[] = [
     packet: (c, p) => { if (p.type === 8) w(c, pkt(0xb0, [...p.body.subarray(0, 2)])); } },
   { name: 'PUBCOMP for a QoS 1 publish', expect: 'E_PACKET_ID', device: (d) => d.publish('p/1', 'x', 1),
     packet: (c, p) => { if (p.type === 3) w(c, pkt(0x70, u16(idOf(p)))); } },
+  { name: 'PUBACK of a guessed id before the PUBLISH payload has left (§4.3.2)', expect: 'E_PROTOCOL',
+    device: (d) => d.publish('p/big', new Uint8Array(65536).fill(7), 1),
+    start: (c) => {
+      w(c, CONNACK());
+      c.sock.once('data', (d: Buffer) => {                   // the PUBLISH head: acked before its payload is all here
+        let i = 1;
+        while (d[i] & 0x80) i++;
+        const tl = d.readUInt16BE(i + 1);
+        w(c, pkt(0x40, u16(d.readUInt16BE(i + 3 + tl))));
+      });
+    } },
   { name: 'PUBACK for a QoS 2 publish', expect: 'E_PACKET_ID', device: (d) => d.publish('p/2', 'x', 2),
     packet: (c, p) => { if (p.type === 3) w(c, pkt(0x40, u16(idOf(p)))); } },
   { name: 'nine QoS 2 PUBLISHes never released (the client keeps eight ids)', expect: 'E_QOS2_FULL',

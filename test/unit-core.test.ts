@@ -70,7 +70,7 @@ test('TCP checksum with pseudo-header verifies to 0 once stored', () => {
   };
   const be32 = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
   let x = 11;
-  for (const [a, d, proto, len] of [[0xc0000201, 0xc0000202, 6, 24], [0xfffffffe, 0xffffff01, 17, 1471], [0x0a000001, 0xc6336401, 6, 1460]]) {
+  for (const [a, d, proto, len] of [[0xc0000201, 0xc0000202, 6, 24], [0xfffffffe, 0xffffff01, 17, 1471], [0x0a000001, 0xc6336401, 6, 1460], [0xc0000201, 0xc0000202, 6, 20], [0xfffffffe, 0xffffffff, 6, 19], [0xfffffffe, 0xffffffff, 17, 21]]) {
     const b = Array.from({ length: len }, () => (x = (x * 1103515245 + 12345) >>> 0) >>> 24);
     const q = put(b);
     assert.equal(u.tcsum(a, d, proto, q, len), ref([...be32(a), ...be32(d), 0, proto, len >> 8, len & 255, ...b]), `proto ${proto} len ${len}`);

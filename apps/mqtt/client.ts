@@ -311,7 +311,9 @@ export const MQTT_CLIENT_BYTES: u32 = OFF_RX + MQTT_RX_CHUNK;
   }
 
   // §4.4: a resumed session re-sends unacknowledged PUBLISHes (DUP = 1) and PUBRELs in order.
-  private resumeSession(): void {
+  // MQTT_E_BUSY when a re-send does not fit: the ring holds every re-sent head when it is empty at
+  // CONNACK (the static check above), not when a server answers before it has read our CONNECT.
+  private resumeSession(): i32 {
     let doneSeq: u32 = 0;
     for (let round: u32 = 0; round < MQTT_INFLIGHT; round++) {
       let pick: i32 = -1;
@@ -320,12 +322,13 @@ export const MQTT_CLIENT_BYTES: u32 = OFF_RX + MQTT_RX_CHUNK;
         if (o.state == OUT_FREE || o.seq < doneSeq) continue;
         if (pick < 0 || o.seq < this.out(<u32>pick).seq) pick = <i32>i;
       }
-      if (pick < 0) return;
+      if (pick < 0) return 0;
       const o = this.out(<u32>pick);
       doneSeq = o.seq + 1;
-      if (o.state == OUT_WAIT_COMP) this.queueAck(PUBREL, o.id);
-      else this.queuePublish(<u32>pick, true);                      // fits: the static check above
+      const r = o.state == OUT_WAIT_COMP ? this.queueAck(PUBREL, o.id) : this.queuePublish(<u32>pick, true);
+      if (r < 0) return r;
     }
+    return 0;
   }
 
   onConnack(p: MqttParser): i32 {
@@ -342,7 +345,8 @@ export const MQTT_CLIENT_BYTES: u32 = OFF_RX + MQTT_RX_CHUNK;
     if (clean) {                                                     // §3.1.2.4: no state survives
       for (let i: u32 = 0; i < MQTT_INFLIGHT; i++) if (this.out(i).state != OUT_FREE) this.releaseOut(i, MQTT_E_SESSION_LOST);
     } else {
-      this.resumeSession();
+      const r = this.resumeSession();
+      if (r < 0) return r;
     }
     const fn = this.onConnected;
     if (fn) fn(this.ctx, p.sessionPresent);
@@ -359,9 +363,18 @@ export const MQTT_CLIENT_BYTES: u32 = OFF_RX + MQTT_RX_CHUNK;
     return -1;
   }
 
+  // True while a payload of slot `s` still waits in the output for the wire.
+  private payloadQueued(s: u32): bool {
+    for (let m = this.markTail; m != this.markHead; m++) if (load<u32>(this.markAt(m), 4) == s) return true;
+    return false;
+  }
+
   private onAck(p: MqttParser): i32 {
     const i = this.findOut(p.id);
     if (i < 0) return MQTT_E_PACKET_ID;
+    // §4.3.2/§4.3.3: an ack of a PUBLISH whose payload has not left yet cannot be genuine (a guessed
+    // id); taking it would free the slot under its queued payload.
+    if (this.payloadQueued(<u32>i)) return MQTT_E_PROTOCOL;
     const o = this.out(<u32>i);
     if (p.evType == PUBACK) {                                        // §4.3.2
       if (o.state != OUT_WAIT_ACK) return MQTT_E_PACKET_ID;

@@ -269,6 +269,8 @@ export function pcbFree(p: Pcb): void {
 
 // Finds the connection for an incoming segment: ACTIVE first, then TIME_WAIT (the next list). The
 // two ports are compared as one word (localPort and remotePort are adjacent u16 fields).
+// @ts-ignore: compile-time check of the layout the one-word compare relies on
+if (offsetof<Pcb>("remotePort") != offsetof<Pcb>("localPort") + 2) ERROR("pcb: remotePort must follow localPort");
 export function pcbLookup(rip: u32, rport: u32, lport: u32): i32 {
   const ports = lport | (rport << 16);
   for (let l = LIST_ACTIVE; l <= LIST_TW; l++) {

@@ -29,6 +29,9 @@ let tId: usize = 0, tIdLen: u32 = 0, tWill: usize = 0, tWillLen: u32 = 0, tGone:
 let tTel: usize = 0, tTelLen: u32 = 0, tCmd: usize = 0, tCmdLen: u32 = 0, tEcho: usize = 0, tEchoLen: u32 = 0;
 let textAt: u32 = 0;
 let seq: u32 = 0, lastTel: u32 = 0, closedAt: u32 = 0, now: u32 = 0, telBusy = false;
+// The first connect waits for the first app_tick: only the host's clock says what "now" is (a
+// connect stamped 0 at app_start timed out at once on a board whose clock counts from boot).
+let connectNow = true;
 let received: u32 = 0, echoed: u32 = 0, dropped: u32 = 0, lastErr: i32 = 0;
 let rxTopicLen: u32 = 0, rxLen: u32 = 0, rxTooBig = false;
 
@@ -71,7 +74,8 @@ export function app_start(): i32 {
   c.onMessage = onMessage;
   c.onPublished = onPublished;
   client = c;
-  return c.connect(0);
+  connectNow = true;
+  return 0;
 }
 
 export function app_event(h: i32, events: i32): i32 {
@@ -84,7 +88,11 @@ export function app_tick(nowMs: u32): i32 {
   now = nowMs;
   if (changetype<usize>(client) == 0) return 0;
   client.tick(nowMs);
-  if (client.state == MQTT_IDLE && nowMs - closedAt >= RETRY_MS) client.connect(nowMs);
+  if (client.state == MQTT_IDLE && (connectNow || nowMs - closedAt >= RETRY_MS)) {
+    connectNow = false;
+    const r = client.connect(nowMs);
+    if (r < 0) { lastErr = r; closedAt = nowMs; }       // refused at once (no socket): retry in RETRY_MS
+  }
   if (client.state == MQTT_CONNECTED && !telBusy && nowMs - lastTel >= TELEMETRY_MS) telemetry();
   return 0;
 }

@@ -37,11 +37,16 @@ export class Netns {
     this.name = `asnet-${tag}-${process.pid}`;
     this.env = opts.env;
     sh('ip', ['netns', 'add', this.name]);
-    this.exec(['ip', 'link', 'set', 'lo', 'up']);
-    if (opts.tap === false) return;
-    this.exec(['ip', 'tuntap', 'add', 'dev', 'tap0', 'mode', 'tap']);
-    this.exec(['ip', 'addr', 'add', '192.0.2.1/24', 'dev', 'tap0']);
-    this.exec(['ip', 'link', 'set', 'tap0', 'up']);
+    try {
+      this.exec(['ip', 'link', 'set', 'lo', 'up']);
+      if (opts.tap === false) return;
+      this.exec(['ip', 'tuntap', 'add', 'dev', 'tap0', 'mode', 'tap']);
+      this.exec(['ip', 'addr', 'add', '192.0.2.1/24', 'dev', 'tap0']);
+      this.exec(['ip', 'link', 'set', 'tap0', 'up']);
+    } catch (e) {
+      spawnSync('ip', ['netns', 'del', this.name]);           // the caller never gets an object to close()
+      throw e;
+    }
   }
 
   exec(cmd: string[], timeout?: number, cwd?: string): string {
