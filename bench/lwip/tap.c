@@ -34,6 +34,7 @@
 #include "lwip/pbuf.h"
 #include "lwip/timeouts.h"
 #include "chargen.h"
+#include "linux_host.h"
 #include "netif/ethernet.h"
 
 #define RX_BURST 64                /* frames per step, as boards/common/stack_glue.c */
@@ -48,31 +49,15 @@ static struct { unsigned long rx_frames, tx_frames, tx_errors, rx_nobufs; } stat
 
 /* ---- the platform lwIP asks for ---- */
 
-u32_t sys_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (u32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
-
-uint32_t bench_lwip_rand(void)
-{
-    uint32_t v = 0;
-    if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) v = sys_now() * 2654435761u;
-    return v;
-}
+u32_t sys_now(void) { return linux_now_ms(); }
+uint32_t bench_lwip_rand(void) { return linux_random(); }
 
 /* ---- the netif driver ---- */
 
 static int tap_open(const char *name)
 {
-    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return -errno;
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-    if (ioctl(fd, TUNSETIFF, &ifr) < 0) { int e = -errno; close(fd); return e; }
+    int fd = tun_open_tap(name, NULL);
+    if (fd < 0) return fd;
     tap_fd = fd;
     return 0;
 }

@@ -27,6 +27,7 @@
 #include "apps.h"
 #include "impair.h"
 #include "posix.h"
+#include "linux_host.h"
 #include "stack_glue.h"
 
 static volatile sig_atomic_t stop_requested, netstat_requested;
@@ -49,19 +50,8 @@ static uint32_t rx_burst = RX_BURST_DEFAULT; /* --rx-burst */
 #endif
 #define MAX_MODULE_BYTES (256u * 1024u)
 
-uint32_t board_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
-
-uint32_t board_random(void)
-{
-    uint32_t v = 0;
-    if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) v = board_now_ms() * 2654435761u;
-    return v;
-}
+uint32_t board_now_ms(void) { return linux_now_ms(); }
+uint32_t board_random(void) { return linux_random(); }
 
 void board_log(const char *line) { printf("%s\n", line); }
 

@@ -28,6 +28,7 @@
 #include "impair.h"
 #include "mqtt_client.h"
 #include "posix.h"
+#include "linux_host.h"
 
 #define BIG_MAX (256u * 1024u)
 #define TEXT_SLOTS 16          /* > MQTT_INFLIGHT: a slot is reused only after its publish ended */
@@ -44,19 +45,8 @@ static int user_stopped;
 static uint32_t msg_hash;
 static char msg_text[96];
 
-uint32_t board_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
-
-uint32_t board_random(void)
-{
-    uint32_t v = 0;
-    if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) v = board_now_ms() * 2654435761u;
-    return v;
-}
+uint32_t board_now_ms(void) { return linux_now_ms(); }
+uint32_t board_random(void) { return linux_random(); }
 
 void board_log(const char *line) { printf("%s\n", line); }
 

@@ -18,6 +18,7 @@
 #include "impair.h"
 #include "mac.h"
 #include "posix.h"
+#include "linux_host.h"
 
 static int tap_fd = -1;
 static char tap_name[IFNAMSIZ];
@@ -36,15 +37,9 @@ int tap_rx_step(void)
 
 int tap_open(const char *name)
 {
-    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return -errno;
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-    if (ioctl(fd, TUNSETIFF, &ifr) < 0) { int e = -errno; close(fd); return e; }
+    int fd = tun_open_tap(name, tap_name);
+    if (fd < 0) return fd;
     tap_fd = fd;
-    memcpy(tap_name, ifr.ifr_name, IFNAMSIZ);
     return 0;
 }
 
