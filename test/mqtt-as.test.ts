@@ -32,8 +32,8 @@ before(() => {
 const worlds: { net: HostNet; stop: () => void }[] = [];
 afterEach(() => { for (const w of worlds.splice(0)) { w.stop(); w.net.shutdown(); } });
 
-async function world(seed: number, loss: number, opts: { wasm?: string; aedes?: ConstructorParameters<typeof Aedes>[0] } = {}) {
-  const sim = new Sim({ seed });
+async function world(seed: number, loss: number, opts: { wasm?: string; aedes?: ConstructorParameters<typeof Aedes>[0]; startMs?: number } = {}) {
+  const sim = new Sim({ seed, startMs: opts.startMs });
   const a = sim.addStack({ name: 'device', mac: '02:00:00:00:00:01', ip: '192.0.2.1', wasmPath: opts.wasm ?? harness });
   const b = sim.addStack({ name: 'broker', mac: '02:00:00:00:00:02', ip: '192.0.2.2' });
   const c = sim.addStack({ name: 'peer', mac: '02:00:00:00:00:03', ip: '192.0.2.3' });
@@ -42,10 +42,16 @@ async function world(seed: number, loss: number, opts: { wasm?: string; aedes?: 
   const broker = new Aedes(opts.aedes);
   await broker.listen();
   const listener = net.createServer(b, (s) => broker.handle(s)).listen(1883);
-  const peer = (id: string) => new mqtt.MqttClient(() => net.createConnection(1883, '192.0.2.2') as never,
-    { clientId: id, protocolVersion: 4, reconnectPeriod: 0, keepalive: 30, timerVariant: net.timers.mqttTimer as never });
+  const peers: mqtt.MqttClient[] = [];
+  const peer = (id: string) => {
+    const p = new mqtt.MqttClient(() => net.createConnection(1883, '192.0.2.2') as never,
+      { clientId: id, protocolVersion: 4, reconnectPeriod: 0, keepalive: 30, timerVariant: net.timers.mqttTimer as never });
+    peers.push(p);
+    return p;
+  };
   const devices: MqttAsClient[] = [];
-  worlds.push({ net, stop: () => devices.forEach((d) => d.stop()) });
+  // After a failed assertion too: the devices, the peers and the broker, so the file ends.
+  worlds.push({ net, stop: () => { devices.forEach((d) => d.stop()); peers.forEach((p) => p.end(true)); broker.close(); } });
   const device = (o: Partial<ConstructorParameters<typeof MqttAsClient>[0]> = {}) => {
     const d = new MqttAsClient({ stack: a, timers: net.timers, now: () => sim.clock.now, broker: '192.0.2.2', clientId: 'dev', ...o });
     devices.push(d);
@@ -294,8 +300,13 @@ test('AS client + aedes: no will after a clean DISCONNECT', { timeout: 60_000 },
 });
 
 test('the example app (build/mqtt-app.wasm): connects, subscribes, publishes telemetry, echoes commands', { timeout: 60_000 }, async () => {
-  const w = await world(3529, 0, { wasm: APP });
+  // The clock starts a minute in, as a board's counts from boot, and the first tick comes before the
+  // handshake is done, as on a board: a connect stamped 0 (the app used to connect from app_start
+  // with time 0) timed out at that tick.
+  const w = await world(3529, 0, { wasm: APP, startMs: 60_000 });
   const x = w.a.x as unknown as Record<string, (...a: number[]) => number>;
+  const connects: string[] = [];
+  w.broker.on('client', (cl) => connects.push(cl.id));
   const p = w.peer('operator');
   await once(p as never, 'connect');
   const got: { topic: string; payload: string; qos: number }[] = [];
@@ -303,6 +314,7 @@ test('the example app (build/mqtt-app.wasm): connects, subscribes, publishes tel
   await p.subscribeAsync({ 'dev/asnet/#': { qos: 2 } });
   assert.equal(w.a.callApp('app_start'), 0);
   w.a.onEvent((e) => w.a.callApp('app_event', e.handle, e.events));
+  w.a.callApp('app_tick', w.sim.clock.now);             // a board's loop ticks right after its first poll
   const timer = w.net.timers.setInterval(() => w.a.callApp('app_tick', w.sim.clock.now), 100);
   try {
     await w.until('two telemetry messages', () => got.filter((m) => m.topic === 'dev/asnet/telemetry').length >= 2, 30_000);
@@ -314,6 +326,8 @@ test('the example app (build/mqtt-app.wasm): connects, subscribes, publishes tel
     assert.deepEqual(got.filter((m) => m.topic.startsWith('dev/asnet/echo/')).map((m) => `${m.topic}=${m.payload} q${m.qos}`).sort(),
       ['dev/asnet/echo/q0=ping 0 q0', 'dev/asnet/echo/q1=ping 1 q1', 'dev/asnet/echo/q2=ping 2 q2']);
     assert.equal(x.app_mqtt_state(), 3, 'connected');
+    assert.deepEqual(connects.filter((id) => id === 'asnet-dev'), ['asnet-dev'], 'one connection, never closed');
+    assert.equal(x.app_mqtt_last_error(), 0, 'no close on the way');
     assert.ok(x.app_mqtt_echoed() === 3);
   } finally {
     w.net.timers.clearInterval(timer);
