@@ -5,13 +5,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRelease, root, sourceDigest } from './source-digest.mjs';
 
-try {
-  const out = buildRelease();
-  if (out) process.stderr.write(`${out}\n`);
-} catch (e) {
-  process.stderr.write(`${e.message}\n`);
-  process.exit(1);
-}
+buildRelease();
 const digest = sourceDigest();
 mkdirSync(join(root, 'prebuilt'), { recursive: true });
 copyFileSync(join(root, 'build', 'stack.wasm'), join(root, 'prebuilt', 'stack.wasm'));

@@ -21,15 +21,21 @@ export function sourceDigest() {
   return h.digest('hex');
 }
 
-// The release build/stack.wasm as `npm run build` makes it: asc, then the shrink pass. Returns asc's
-// output without binaryen's "Last converge was suboptimal." noise; throws on failure.
+// The release build/stack.wasm as `npm run build` makes it: asc, then the shrink pass. asc's output
+// (without binaryen's "Last converge was suboptimal." noise) goes to stderr; a failed build ends the
+// process with status 1 after saying why.
 export function buildRelease() {
   const asc = join(root, 'node_modules', '.bin', 'asc');
   const r = spawnSync(asc, ['assembly/index.ts', '--target', 'release'], { cwd: root, encoding: 'utf8' });
   const noise = /^Last converge was suboptimal\.$/;
   const out = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.trim() && !noise.test(l.trim())).join('\n');
-  if (r.status !== 0) throw new Error(`${out}\nbuild failed (asc exit ${r.status})`);
+  if (out) process.stderr.write(`${out}\n`);
+  if (r.status !== 0) fail(`build failed (asc exit ${r.status})`);
   const s = spawnSync(process.execPath, [join(root, 'scripts', 'wasm-shrink.mjs'), join(root, 'build', 'stack.wasm')], { stdio: 'inherit' });
-  if (s.status !== 0) throw new Error('build failed (wasm-shrink)');
-  return out;
+  if (s.status !== 0) fail('build failed (wasm-shrink)');
+}
+
+function fail(why) {
+  process.stderr.write(`${why}\n`);
+  process.exit(1);
 }

@@ -10,32 +10,10 @@ import assert from 'node:assert/strict';
 import { Sim } from '../host/sim.ts';
 import { HostNet, type Socket } from '../host/net.ts';
 import { compileHarness, MqttAsClient } from './helpers/mqtt-as.ts';
+import { CONNACK, pkt, reader, str, u16, type Packet } from './helpers/mqtt-packets.mjs';
 
 let harness = '';
 before(() => { harness = compileHarness(); }, { timeout: 200_000 });
-
-const len = (n: number) => { const b: number[] = []; do { let x = n & 127; n >>>= 7; if (n) x |= 128; b.push(x); } while (n); return b; };
-const pkt = (first: number, body: number[] | Buffer) => Buffer.from([first, ...len(body.length), ...body]);
-const u16 = (v: number) => [v >> 8, v & 255];
-const str = (s: string) => { const b = Buffer.from(s); return [...u16(b.length), ...b]; };
-const CONNACK = (sp = 0, rc = 0) => Buffer.from([0x20, 2, sp, rc]);
-type Packet = { type: number; flags: number; body: Buffer };
-
-/** Splits a byte stream into MQTT packets. */
-function reader(sock: Socket, onPacket: (p: Packet) => void): void {
-  let buf = Buffer.alloc(0);
-  sock.on('data', (d: Buffer) => {
-    buf = Buffer.concat([buf, d]);
-    for (;;) {
-      let i = 1, n = 0, mul = 1;
-      for (;; i++) { if (i >= buf.length) return; n += (buf[i] & 127) * mul; mul *= 128; if (!(buf[i] & 128)) break; }
-      if (buf.length < i + 1 + n) return;
-      const p = { type: buf[0] >> 4, flags: buf[0] & 15, body: buf.subarray(i + 1, i + 1 + n) };
-      buf = buf.subarray(i + 1 + n);
-      onPacket(p);
-    }
-  });
-}
 
 type Ctx = { sock: Socket; rec: Record<string, unknown> };
 type Scenario = {

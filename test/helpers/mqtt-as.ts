@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { mqttErrName, type MqttWasmMessage } from '../../host/mqtt-wasm.ts';
+import { mqttErrName, type MqttWasmMessage, type MqttWasmOptions } from '../../host/mqtt-wasm.ts';
 import { ipToU32, type Stack } from '../../host/stack.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -26,15 +26,8 @@ export function compileHarness(extra: string[] = [], out = HARNESS_WASM): string
   return out;
 }
 
-export type MqttAsOptions = {
-  stack: Stack;
-  timers: { setInterval(fn: () => void, ms: number): unknown; clearInterval(t: unknown): void };
-  now: () => number;
-  broker: string; port?: number;
-  clientId: string; username?: string; password?: string;
-  keepalive?: number; clean?: boolean; pingTimeoutMs?: number;
-  will?: { topic: string; payload: string | Uint8Array; qos?: number; retain?: boolean };
-};
+/** The same options as the C client's Node module. */
+export type MqttAsOptions = MqttWasmOptions;
 
 type X = Record<string, (...a: number[]) => number> & { memory: WebAssembly.Memory };
 

@@ -21,35 +21,13 @@
 //   qos2-flood    CONNACK, nine QoS 2 PUBLISHes never released (the client keeps eight ids)
 //   ok            CONNACK and PINGRESPs, acknowledges publishes (the board's sanity after the others)
 import net from 'node:net';
+import { CONNACK, pkt, reader, str, u16 } from './mqtt-packets.mjs';
 
 const [, , host, ...scenarios] = process.argv;
 let next = 0;
 let unacked = null;           // { id, qos, topic, payload } from drop-unacked
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 
-const len = (n) => { const b = []; do { let x = n & 127; n >>>= 7; if (n) x |= 128; b.push(x); } while (n); return b; };
-const pkt = (first, body) => Buffer.from([first, ...len(body.length), ...body]);
-const u16 = (v) => [v >> 8, v & 255];
-const str = (s) => { const b = Buffer.from(s); return [...u16(b.length), ...b]; };
-const CONNACK = (sp = 0, rc = 0) => Buffer.from([0x20, 2, sp, rc]);
-
-/** Splits a byte stream into MQTT packets: { type, flags, body }. */
-function reader(sock, onPacket) {
-  let buf = Buffer.alloc(0);
-  sock.on('data', (d) => {
-    buf = Buffer.concat([buf, d]);
-    for (;;) {
-      let i = 1, n = 0, mul = 1;
-      for (;; i++) { if (i >= buf.length) return; n += (buf[i] & 127) * mul; mul *= 128; if (!(buf[i] & 128)) break; }
-      if (buf.length < i + 1 + n) return;
-      const p = { type: buf[0] >> 4, flags: buf[0] & 15, body: buf.subarray(i + 1, i + 1 + n) };
-      buf = buf.subarray(i + 1 + n);
-      onPacket(p);
-    }
-  });
-}
-
-/** MQTT 3.1.1 §3.1: protocol name and level, flags, keepalive, then the payload fields the flags announce. */
 function parseConnect(b) {
   let at = 0;
   const field = () => { const n = b.readUInt16BE(at); const v = b.subarray(at + 2, at + 2 + n); at += 2 + n; return v; };
