@@ -27,6 +27,7 @@ import { rangeSize, ranges } from "./tcp/ranges";
 import { isnInit } from "./tcp/isn";
 import { challengeReset } from "./tcp/challenge";
 import { tcpDeadlines, tcpFastTimer, tcpSlowTimer } from "./tcp/timers";
+import { ackHeld, flushHeldAck } from "./tcp/output";
 import { abortInfo } from "./core/abort";
 import { udpPcbs, udpReset } from "./udp/udp";
 import { udpBind, udpClose, udpConnect, udpRecvfrom, udpSendto, udpSocket } from "./api/udp_api";
@@ -88,8 +89,9 @@ export function netif_input(len: i32): i32 {
   if (!initialized) return EPERM;
   if (len < ETH_HLEN || len > FRAME_MAX) { count(Stat.rx_malformed); return EMSGSIZE; }
   refreshNow();
+  flushHeldAck();
   ethernetInput(rxFrame, len);
-  return OK;
+  return ackHeld() ? 1 : OK;           // 1: an ACK waits for the events this frame raised (docs/ABI.md)
 }
 
 // ---- timers ----
@@ -97,6 +99,7 @@ export function netif_input(len: i32): i32 {
 export function tcp_fasttmr(): i32 {
   if (!initialized) return EPERM;
   refreshNow();
+  flushHeldAck();
   return <i32>tcpFastTimer();           // ms until the next retransmission deadline
 }
 
@@ -129,6 +132,7 @@ function slowTick(): void {
 export function timers_run(): i32 {
   if (!initialized) return EPERM;
   refreshNow();
+  flushHeldAck();
   if (nowMs - lastFast > 8 * FAST_MS) lastFast = nowMs - FAST_MS;
   if (nowMs - lastSlow > 8 * SLOW_MS) lastSlow = nowMs - SLOW_MS;
   while (nowMs - lastFast >= FAST_MS) { lastFast += FAST_MS; tcpFastTimer(); }
@@ -182,7 +186,12 @@ export function dns_cancel(h: i32): i32 { return enter() ? dnsCancelCall(h) : EP
 
 // ---- events and trace ----
 
-export function ev_poll(): i32 { return initialized ? evPoll() : 0; }
+export function ev_poll(): i32 {
+  if (!initialized) return 0;
+  const v = evPoll();
+  if (v == 0) flushHeldAck();          // the application has had every event: the held ACK goes
+  return v;
+}
 export function trace_poll(): i32 { return initialized ? tracePoll() : -1; }
 
 // ---- operator view ----

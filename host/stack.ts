@@ -607,9 +607,16 @@ export class Stack {
       this.touched = false;
       const trace = this.traceListeners.size ? this.pollTrace() : [];
       for (const t of trace) for (const fn of [...this.traceListeners]) fn(t);
-      const events = this.pollEvents();
-      for (const ev of events) for (const fn of [...this.eventListeners]) fn(ev);
-      n += events.length;
+      // One event at a time, each handed to the listeners before the next ev_poll(): an ACK the
+      // stack holds for the application (docs/ABI.md, netif_input) goes out when ev_poll() finds
+      // none left, so a listener's reply or close carries it.
+      for (let i = 0; i < 4096; i++) {
+        const v = this.call(() => this.x.ev_poll(), false);
+        if (v === 0) break;
+        const ev = { handle: v & 0xffff, events: (v >>> 16) & 0xff };
+        for (const fn of [...this.eventListeners]) fn(ev);
+        n++;
+      }
     }
     return n;
   }

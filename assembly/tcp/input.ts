@@ -22,7 +22,7 @@ import {
   rangeAdd, rangeBytesIn, rangeContaining, rangeEnd, rangeNext, rangeNextStartAfter, rangeStart, rangeTrimBelow,
 } from "./ranges";
 import {
-  OUR_MSS, sendAck, sendRstFor, sendRstReply, sendSyn, tcpOutput,
+  holdAck, OUR_MSS, sendAck, sendRstFor, sendRstReply, sendSyn, tcpOutput,
 } from "./output";
 import {
   ccInit, detectLoss, F_REORDER_SEEN, resendFirstHole, onDupAck, onNewAck, rearmAfterAck, rttSample, zeroWindowInFlight,
@@ -44,12 +44,14 @@ let segFlags: u32 = 0;
 let segWnd: u32 = 0;
 let segData: usize = 0;
 let segLen: u32 = 0;
+let ackMayWait = false;   // the ACK this segment owes may wait for the application (output.ts holdAck)
 
 const PAWS_IDLE_MS: u32 = 24 * 24 * 3600 * 1000;   // RFC 7323 §5.5: 24 days
 
 
 export function tcpInput(src: u32, dst: u32, seg: usize, len: i32): void {
   count(Stat.tcp_in);
+  ackMayWait = false;
   if (len < TCP_HLEN) { count(Stat.tcp_hdr_err); return; }
   const hlen = tcpHeaderLen(seg);
   if (hlen < TCP_HLEN || hlen > len) { count(Stat.tcp_hdr_err); return; }
@@ -372,6 +374,7 @@ function textAndFin(p: Pcb): void {
       p.flags |= F_ACK_NOW;                 // RFC 5681 §4.2: an out-of-order FIN gets a duplicate ACK now
     }
   }
+  if (ackMayWait && p.sock != 0) holdAck(p);
   tcpOutput(p);
 }
 
@@ -531,7 +534,10 @@ function inOrderData(p: Pcb, len: u32): void {
   } else {
     // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: ACK at least every second full-sized segment.
     p.delackSegs++;
-    if (p.delackSegs >= 2 || sysctl(Sysctl.tcp_delayed_ack) == 0) p.flags |= F_ACK_NOW;
+    const quick = sysctl(Sysctl.tcp_delayed_ack) == 0;
+    // Held for the application only where it has answered before (sent data): a sink's ACKs
+    // would wait for nothing, and its host would drain events after every second frame.
+    if (quick || p.delackSegs >= 2) { p.flags |= F_ACK_NOW; ackMayWait = !quick && p.sndNxt - p.iss > 1; }
     else p.flags |= F_ACK_DELAYED;
   }
   notify(p, EV_READABLE);
@@ -557,8 +563,10 @@ function finReceived(p: Pcb): bool {
   p.rcvNxt++;
   p.flags |= F_FIN_RCVD;
   notify(p, EV_READABLE);
-  sendAck(p);
   const s = p.state;
+  // In ESTABLISHED the application may close at once: its FIN then carries this ACK.
+  if (s == ESTABLISHED) { p.flags |= F_ACK_NOW; ackMayWait = true; }
+  else sendAck(p);
   if (s == ESTABLISHED || s == SYN_RCVD) {
     setState(p, CLOSE_WAIT);
   } else if (s == FIN_WAIT_1) {

@@ -319,6 +319,29 @@ export function tcpOutput(p: Pcb): void {
       if (!sendOneNew(p) && !rescueHoles(p)) break;
     }
   }
-  if (p.flags & F_ACK_NOW) sendAck(p);
+  if ((p.flags & F_ACK_NOW) != 0 && changetype<usize>(p) != held) sendAck(p);
+}
+
+// ---- the ACK held for the application ----
+
+// An ACK owed after input (the second full segment's, RFC 5681 §4.2; a FIN's, RFC 9293 §3.10.7.4
+// eighth check) may wait until the application has had the events that input raised, so that an
+// echo's data or a close's FIN carries it, as lwIP's receive callback does inside tcp_input. One
+// connection at a time; it goes out when the host's ev_poll() finds no more events, or at its next
+// input or timer call, whichever comes first.
+let held: usize = 0;
+
+export function holdAck(p: Pcb): void {
+  if (held != changetype<usize>(p)) flushHeldAck();
+  held = changetype<usize>(p);
+}
+
+export function ackHeld(): bool { return held != 0; }
+
+export function flushHeldAck(): void {
+  const p = changetype<Pcb>(held);
+  if (held == 0) return;
+  held = 0;
+  if ((p.flags & F_ACK_NOW) != 0 && p.state != CLOSED) sendAck(p);
 }
 

@@ -45,6 +45,8 @@ static int32_t from_io(void *buf, uint32_t off, size_t len)
 
 /* ---- set-up, routing, main loop ---- */
 
+static void events_after_input(void);
+
 int asnet_init(const struct asnet_config *cfg)
 {
     struct stack_glue_config g = { .ip = cfg->ip, .netmask = cfg->netmask, .gateway = cfg->gateway,
@@ -52,6 +54,7 @@ int asnet_init(const struct asnet_config *cfg)
     memcpy(g.mac, cfg->mac, sizeof g.mac);
     memset(routes, 0, sizeof routes);
     traps_seen = 0;
+    stack_glue_on_input(events_after_input);
     return stack_glue_start(&g);
 }
 
@@ -104,6 +107,13 @@ static void dispatch_trace(void)
         if (v < 0) return;                      /* -1: empty (STACK_EIO: trapped) */
         if (trace_fn) trace_fn((uint32_t)v & 0xffu, ((uint32_t)v >> 8) & 0xffu, ((uint32_t)v >> 16) & 0xffu);
     }
+}
+
+/* After a frame whose ACK the stack holds: the handlers run now, so that a reply carries it. */
+static void events_after_input(void)
+{
+    forget_routes_after_trap();
+    dispatch_events();
 }
 
 int32_t asnet_poll(void)

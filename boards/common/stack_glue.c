@@ -147,6 +147,10 @@ const struct stack_glue_stats *stack_glue_stats(void) { return &stats; }
 
 /* ---- the main loop ---- */
 
+static void (*after_input)(void);
+
+void stack_glue_on_input(void (*fn)(void)) { after_input = fn; }
+
 static void receive_frames(void)
 {
     uint8_t *rx = stack_rt_mem(rx_ptr, RX_CAP);
@@ -155,7 +159,8 @@ static void receive_frames(void)
         if (len == 0) break;
         if (len < 0) { stats.rx_errors++; continue; }
         stats.rx_frames++;
-        (void)stack_glue_call1(STACK_RT_netif_input, (uint32_t)len);   /* bad frames are counted inside */
+        int32_t r = stack_glue_call1(STACK_RT_netif_input, (uint32_t)len);   /* bad frames are counted inside */
+        if (r == 1 && after_input != NULL) after_input();             /* an ACK waits for the handlers */
         flush_tx();
         rx = stack_rt_mem(rx_ptr, RX_CAP);                            /* a trap may have moved it */
     }

@@ -35,6 +35,10 @@ int stack_glue_start(const struct stack_glue_config *cfg);
 int32_t stack_glue_call(enum stack_rt_export fn, const uint32_t *args, uint32_t argc);
 /* One pass of the main loop; returns the ms until the next timer is due. */
 int32_t stack_glue_step(void);
+/* Called after a frame whose ACK the stack holds for the application (netif_input returned 1):
+ * the hook should drain ev_poll() and run the handlers, so that a reply or a close carries the
+ * ACK; the ACK goes when ev_poll() finds no more events (without a hook: at the next frame or tick). */
+void stack_glue_on_input(void (*fn)(void));
 /* Fires the retransmission deadlines that are due (tcp_deadlines); returns ms until the next one
  * (INT32_MAX: none). Call it after application calls: a send may arm a tail-loss probe. */
 int32_t stack_glue_deadline(void);

@@ -2,7 +2,7 @@
 // hand-built segments from 192.0.2.1, with "a connection in state X" helpers that take the stack
 // there through the real wire (passive, active or simultaneous open), and a reader of what the
 // stack sent back. No text scripts: thousands of cells must run in seconds.
-import { Stack, type Build } from '../../host/stack.ts';
+import { Stack, type Build, type Event } from '../../host/stack.ts';
 import { Clock } from '../../host/clock.ts';
 import { EINPROGRESS } from '../../host/abi.ts';
 import { tcpFrame } from '../helpers/frames.ts';
@@ -21,6 +21,7 @@ export class Host {
   readonly clock = new Clock(1000);
   readonly stack: Stack;
   sport = 40000;
+  private readonly events: Event[] = [];
 
   constructor(build?: Build, wasmPath?: string) {
     this.stack = new Stack({ name: 'conf', mac: '02:00:00:00:00:02', ip: LOCAL_IP, clock: this.clock, seed: 7, build, wasmPath });
@@ -51,7 +52,22 @@ export class Host {
       seq: seq >>> 0, ack: ack >>> 0, flags, win, options, payload,
     }));
     if (r < 0) throw new Error(`netif_input returned ${r}`);
+    this.pollEvents();
     return this.drain();
+  }
+
+  /**
+   * Drains the events into `events`, as a board's loop does after every input: an ACK the stack
+   * holds for the application (netif_input returned 1) goes out once ev_poll() finds no more.
+   */
+  pollEvents(): void {
+    this.events.push(...this.stack.pollEvents());
+  }
+
+  /** The events raised since the last call. */
+  takeEvents(): Event[] {
+    this.pollEvents();
+    return this.events.splice(0);
   }
 
   /** What the stack sent since the last call (TCP only; anything else is an error here). */

@@ -62,7 +62,7 @@ export function runCell(host: Host, cell: Cell): { ctx: Ctx; seg: In; got: Obser
   host.clock.advanceTo(host.clock.now + 1500);      // a fresh challenge-ACK second for every cell
   host.reset();
   const ctx = setup(host, cell.state, cell.way, cell.orphan);
-  host.stack.pollEvents();
+  host.takeEvents();
   const flags = KIND_FLAGS[cell.kind];
   const len = KIND_LEN[cell.kind];
   const seq = seqAt(ctx, cell.seqPos) >>> 0;
@@ -86,7 +86,7 @@ function reply(s: { flags: number; seq: number; ack: number; len: number }): Rep
 
 function events(host: Host, c: Ctx): number {
   const h = c.h ?? c.listener;
-  return host.stack.pollEvents().filter((e) => e.handle === h).reduce((m, e) => m | e.events, 0);
+  return host.takeEvents().filter((e) => e.handle === h).reduce((m, e) => m | e.events, 0);
 }
 
 function errName(v: number): string | 0 {

@@ -4,7 +4,7 @@
 // stack's invariants are checked after every line, and a segment the stack sends that the script
 // did not expect fails the run with the file and line.
 import { Clock } from '../../host/clock.ts';
-import { Stack, serverBuild, type Build } from '../../host/stack.ts';
+import { Stack, serverBuild, type Build, type Event } from '../../host/stack.ts';
 import { ERRORS, EVENTS, SOCKOPTS, STATE_NAMES, type SockoptName, type StatName, type SysctlName } from '../../host/abi.ts';
 import { tcpFrame } from '../helpers/frames.ts';
 
@@ -46,6 +46,8 @@ export class Runner {
   private stackMss = 536;
   private blocking: Pending | null = null;
   private readonly pending: Out[] = [];
+  /** Events drained after each input or call (collect()), read by the `event` directive. */
+  private readonly events: Event[] = [];
   private statBase: Record<string, number> = {};
   private t0 = this.clock.now;
   private where = '';
@@ -248,6 +250,9 @@ export class Runner {
 
   /** Moves what the stack sent into `pending` (answering its ARP requests). */
   private collect(): void {
+    // A board's loop drains the events after every input; an ACK held for the application
+    // (netif_input returned 1) goes out once ev_poll() finds no more.
+    this.events.push(...this.stack.pollEvents());
     while (this.stack.outbox.length) {
       const f = this.stack.outbox.shift()!;
       if (f[12] === 0x08 && f[13] === 0x06) { if (f[21] === 1) this.arpReply(); continue; }
@@ -492,7 +497,8 @@ export class Runner {
         return undefined;
       }
       case 'event': {
-        const got = st.pollEvents().filter((e) => e.handle === this.h(a[0])).reduce((m, e) => m | e.events, 0);
+        this.collect();
+        const got = this.events.splice(0).filter((e) => e.handle === this.h(a[0])).reduce((m, e) => m | e.events, 0);
         for (const n of a.slice(1)) if (!(got & EVENTS[n as keyof typeof EVENTS])) this.fail(`event ${n} not raised (got ${got})`);
         return undefined;
       }
