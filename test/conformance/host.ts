@@ -22,6 +22,8 @@ export class Host {
   readonly stack: Stack;
   sport = 40000;
   private readonly events: Event[] = [];
+  /** What netif_input returned for the last send() (1: an ACK is held for the application). */
+  lastInput = 0;
 
   constructor(build?: Build, wasmPath?: string) {
     this.stack = new Stack({ name: 'conf', mac: '02:00:00:00:00:02', ip: LOCAL_IP, clock: this.clock, seed: 7, build, wasmPath });
@@ -46,13 +48,13 @@ export class Host {
 
   /** Sends one segment from the peer to `dport` and returns every TCP segment the stack sent in reply. */
   send(dport: number, seq: number, ack: number, flags: number, len = 0, win = PEER_WIN, options: number[] = [],
-       payload = new Uint8Array(len).fill(0x41)): Seg[] {
-    const r = this.stack.input(tcpFrame({
+       payload = new Uint8Array(len).fill(0x41), drainEvents = true): Seg[] {
+    const r = this.lastInput = this.stack.input(tcpFrame({
       srcMac: REMOTE_MAC, dstMac: LOCAL_MAC, srcIp: REMOTE_IP, dstIp: LOCAL_IP, sport: this.sport, dport,
       seq: seq >>> 0, ack: ack >>> 0, flags, win, options, payload,
     }));
     if (r < 0) throw new Error(`netif_input returned ${r}`);
-    this.pollEvents();
+    if (drainEvents) this.pollEvents();
     return this.drain();
   }
 
