@@ -91,7 +91,7 @@ export function netif_input(len: i32): i32 {
   refreshNow();
   flushHeldAck();
   ethernetInput(rxFrame, len);
-  return ackHeld() ? 1 : OK;           // 1: an ACK waits for the events this frame raised (docs/ABI.md)
+  return <i32>ackHeld();               // 1: an ACK waits for the events this frame raised (docs/ABI.md)
 }
 
 // ---- timers ----

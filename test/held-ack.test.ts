@@ -116,3 +116,17 @@ test('a FIN in ESTABLISHED: the close from the handler sends one FIN|ACK that ac
   host.takeEvents();
   assert.deepEqual(host.drain(), []);
 });
+
+test('a connection aborted from the handler sends its RST and nothing after it', () => {
+  const host = new Host();
+  const c = established(host);
+  const { second } = twoSegments(host, c);
+  assert.equal(second, 1);
+  assert.equal(host.stack.abort(c.h!), 0);
+  const rst = host.drain();
+  assert.equal(rst.length, 1);
+  assert.ok(rst[0].flags & 4, 'RST');
+  host.takeEvents();
+  host.stack.runTimers();
+  assert.deepEqual(host.drain(), [], 'no ACK from the freed connection');
+});

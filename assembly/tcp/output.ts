@@ -21,7 +21,7 @@ import {
 } from "../api/constants";
 import {
   F_ACK_DELAYED, F_ACK_NOW, F_FIN_QUEUED, F_FIN_SENT, F_IN_RECOVERY, F_NODELAY, F_PERSIST, F_SACK,
-  F_SYN_ACKED, F_TS, F_WSCALE, Pcb, sndq,
+  F_SYN_ACKED, F_TS, F_WSCALE, LIST_ACTIVE, Pcb, sndq,
 } from "./pcb";
 import {
   NIL, rangeBytesIn, rangeContaining, rangeEnd, rangeHighest, rangeNext, rangeNextStartAfter, rangeStart,
@@ -342,6 +342,6 @@ export function flushHeldAck(): void {
   const p = changetype<Pcb>(held);
   if (held == 0) return;
   held = 0;
-  if ((p.flags & F_ACK_NOW) != 0 && p.state != CLOSED) sendAck(p);
+  if ((p.flags & F_ACK_NOW) != 0 && p.list == LIST_ACTIVE) sendAck(p);   // not freed or CLOSED since
 }
 
