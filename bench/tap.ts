@@ -17,7 +17,7 @@
 //   - median and range; ratios asnet/lwIP. Written to bench/results/tap.{json,md}.
 // Wall-clock Mbit/s on a shared 2-core machine is noisy; the CPU figures less so.
 //   npx tsx bench/tap.ts [--mib 64] [--reps 5] [--only discard,chargen,echo] [--board-args "..."] [--pin split|none] [--out DIR]
-//     [--sandbox check|base|none|...] [--callgrind SMALL,BIG|off] [--before]
+//     [--build server|host] [--sandbox check|base|none|...] [--callgrind SMALL,BIG|off] [--before]
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -49,13 +49,18 @@ const NO_REP_MOVSB = 'glibc.cpu.x86_rep_movsb_threshold=4294967295';   // as ben
 // --sandbox VARIANT: the posix board's wasm2c sandbox (boards/common/sandbox.mk; the server build's
 // default is check: 3 pages are no power of two, so no mask)
 const SANDBOX = opt('--sandbox', '');
+// --build server|host: which posix board build runs. server (default): build/stack.server.wasm,
+// 3 pages (96 KiB socket-buffer pool) under exact bounds checks; host: build/stack.host.wasm, 4 pages
+// (192 KiB pool) under the boards' masked sandbox (4 pages are a power of two).
+const BUILD = opt('--build', 'server');
+if (BUILD !== 'host' && BUILD !== 'server') throw new Error('bench:tap: --build host|server');
 const OUT = opt('--out', join(ROOT, 'bench', 'results'));   // where tap.json and tap.md go
 const pinned = (cpu: number, cmd: string[]) => PIN === 'none' || os.cpus().length < 2 ? cmd : ['taskset', '-c', String(cpu), ...cmd];
 if (!(MIB >= 1 && MIB <= 1024 && REPS >= 1 && REPS <= 50)) throw new Error('bench:tap: --mib 1..1024, --reps 1..50');
 
 interface StackDef { name: string; bin: string; args: string[]; up: RegExp }
 const STACKS: StackDef[] = [
-  { name: 'asnet', bin: join(ROOT, 'boards', 'posix', 'build-server', 'asnet-posix'), up: /posix: up/,
+  { name: 'asnet', bin: join(ROOT, 'boards', 'posix', `build-${BUILD}`, 'asnet-posix'), up: /posix: up/,
     args: ['--tap', 'tap0', '--static', '--ip', IP, '--mask', '255.255.255.0', '--mac', '02:00:00:00:00:02',
       '--service', 'discard', '--service', 'chargen', '--service', 'echo',
       '--sysctl', 'tcp_rmem_default=65535', '--sysctl', 'tcp_wmem_default=65535', '--sysctl', 'tcp_timestamps=0',
@@ -77,7 +82,7 @@ function build(): void {
   const quiet = { stdio: ['ignore', 'ignore', 'inherit'] as ('ignore' | 'inherit')[], timeout: 600_000 };
   execFileSync('make', ['-s', '-C', join(ROOT, 'bench', 'tap')], quiet);
   execFileSync('make', ['-s', '-C', join(ROOT, 'bench', 'lwip'), '-f', 'Makefile', '-f', 'tap.mk', 'build/lwip-tap'], quiet);
-  execFileSync('make', ['-s', '-C', join(ROOT, 'boards', 'posix'), 'SERVER=1', ...(SANDBOX ? [`SANDBOX=${SANDBOX}`] : [])], quiet);
+  execFileSync('make', ['-s', '-C', join(ROOT, 'boards', 'posix'), BUILD === 'host' ? 'HOST=1' : 'SERVER=1', ...(SANDBOX ? [`SANDBOX=${SANDBOX}`] : [])], quiet);
 }
 
 function setUp(): void {
