@@ -74,6 +74,13 @@ function freshMarks(p: Pcb): void {
 }
 
 
+// The timed segment's send time (RFC 6298 §3: one segment timed at a time) is kept as the ms plus
+// one, so that rttStart = 0 can mean "nothing timed" and the time keeps its low bit (it was kept as
+// nowMs | 1 and read with the bit cleared: a segment sent at an odd ms measured one ms long). A send
+// at ms 0xffffffff goes untimed.
+export function rttStamp(): u32 { return nowMs + 1; }
+export function rttSince(stamp: u32): u32 { return nowMs - (stamp - 1); }
+
 function clampRto(ms: u32): u32 {
   return min(max(ms, <u32>sysctl(Sysctl.tcp_rto_min_ms)), <u32>sysctl(Sysctl.tcp_rto_max_ms));
 }
@@ -101,7 +108,7 @@ function sampleRtt(p: Pcb, ack: u32, tsEcr: u32, hasTs: bool): void {
     const r = nowMs - tsEcr;
     if (<i32>r >= 0) rttSample(p, r);
   } else if ((p.flags & F_IN_RECOVERY) == 0 && p.rttStart != 0 && seqGeq(ack, p.rttSeq)) {
-    rttSample(p, nowMs - (p.rttStart & ~1));
+    rttSample(p, rttSince(p.rttStart));
     p.rttStart = 0;
   }
 }
