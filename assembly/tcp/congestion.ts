@@ -85,16 +85,19 @@ function clampRto(ms: u32): u32 {
   return min(max(ms, <u32>sysctl(Sysctl.tcp_rto_min_ms)), <u32>sysctl(Sysctl.tcp_rto_max_ms));
 }
 
-// RFC 6298 §2.2-2.3 with alpha = 1/8, beta = 1/4 in fixed point.
+// RFC 6298 §2.2-2.3 with alpha = 1/8, beta = 1/4 in fixed point. A sample is capped at 2^28 - 1 ms
+// (3.1 days, beyond any RTO) so that SRTT << 3 and the RTTVAR sums stay below 2^31 (a bogus TS echo
+// made SRTT negative and the PTO wrap to "now"). The error term compares with SRTT rounded to the
+// nearest ms: truncated, SRTT stopped up to 7/8 ms above a steady RTT (10.875 for 10) when samples
+// came from above, a PTO of 2 SRTT 1 ms late.
 export function rttSample(p: Pcb, rttMs: u32): void {
-  const r = <i32>min(rttMs, 0x3fffffff);
+  const r = <i32>min(rttMs, 0x0fffffff);
   if (p.srtt == 0) {
     p.srtt = (r << 3) | 1;
     p.rttvar = r << 1;
   } else {
-    let delta = r - (p.srtt >> 3);
-    p.srtt += delta;
-    if (p.srtt <= 0) p.srtt = 1;
+    let delta = r - ((p.srtt + 4) >> 3);
+    p.srtt += delta;                    // stays >= 1: r >= 0 and the rounded SRTT is below p.srtt
     if (delta < 0) delta = -delta;
     p.rttvar += delta - (p.rttvar >> 2);
   }
@@ -343,10 +346,10 @@ export function onRecoveryTimer(p: Pcb): bool {
   if (kind == 0) return false;
   p.flags &= ~TIMER_KINDS;
   p.rtxAt = deadlineIn(p.rto);
+  const mss = segmentPayloadMax(p);
   if (kind == F_REO_TIMER) {
     // RFC 8985 §6.3: the reordering window has passed: the holes below the highest SACK are lost.
     count(Stat.tcp_rack_reo_timeouts);
-    const mss = segmentPayloadMax(p);
     markLost(p, rangeHighest(<i32>p.sackHead, p.sndUna));
     // As Linux (tcp_rack_reo_timeout), the timer counts as one delivered segment for PRR: with the
     // slow-start reduction bound two segments go, so a lost ACK cannot leave the second hole to
@@ -358,7 +361,6 @@ export function onRecoveryTimer(p: Pcb): bool {
     // a segment left, Nagle): a probe that sends nothing leaves the tail to the RTO.
     count(Stat.tcp_loss_probes);
     p.flags |= F_TLP_SENT;
-    const mss = segmentPayloadMax(p);
     let from = p.sndNxt;
     if (p.sndUna + p.sndLen == p.sndNxt || !seqGt(p.sndUna + p.sndWnd, p.sndNxt)) {
       from -= min(p.sndNxt - p.sndUna, mss);
@@ -371,6 +373,12 @@ export function onRecoveryTimer(p: Pcb): bool {
   return true;
 }
 
+// RFC 6298 §5.5: the RTO doubles (up to tcp_rto_max_ms) with every expiry; backoff counts them.
+export function backOff(p: Pcb): void {
+  p.rto = min(p.rto << 1, <u32>sysctl(Sysctl.tcp_rto_max_ms));
+  if (p.backoff < 255) p.backoff++;
+}
+
 // Retransmission timeout (RFC 6298 §5.4-5.6, RFC 5681 §3.1 eq. (4)): back off, collapse cwnd to
 // one segment and resend everything outstanding that the peer has not SACKed.
 export function onRetransmitTimeout(p: Pcb): void {
@@ -378,8 +386,7 @@ export function onRetransmitTimeout(p: Pcb): void {
   const flight = p.sndNxt - p.sndUna;
   if (p.backoff == 0) p.ssthresh = max(flight >> 1, 2 * mss);
   p.cwnd = mss;
-  p.rto = min(p.rto << 1, <u32>sysctl(Sysctl.tcp_rto_max_ms));
-  if (p.backoff < 255) p.backoff++;
+  backOff(p);
   // As Linux's tcp_enter_loss, an RTO forgets the reordering seen (RACK falls back to reo_wnd 0).
   p.flags &= ~(F_IN_RECOVERY | TIMER_KINDS | F_TLP_SENT | F_REORDER_SEEN);
   p.recover = p.sndNxt;
