@@ -10,13 +10,13 @@ import { Sysctl, sysctl } from "../config";
 import { seqGeq, seqGt, seqLt, seqMax, seqMin } from "../core/seq";
 import { deadlineIn, nowMs } from "../core/time";
 import { count, Stat } from "../stats";
-import { F_IN_RECOVERY, F_PERSIST, F_SACK, F_TS, Pcb } from "./pcb";
+import { F_IN_RECOVERY, F_PERSIST, F_PROMPT_ACK, F_SACK, F_TS, Pcb } from "./pcb";
 import { NIL, rangeHighest, rangeEnd, rangeNext, rangeStart } from "./ranges";
 import { armPersist, pipe, segmentPayloadMax, tcpOutput } from "./output";
+import { lonePto, noteLoneAck } from "./ack_delay";
 
 const INITIAL_RTO_MS: u32 = 1000;     // RFC 6298 §2.1
 const DUPTHRESH: u32 = 3;             // RFC 5681 §3.2
-const WC_DELACK_MS: u32 = 250;        // RFC 8985 §7.2 WCDelAckT: our own delayed ACK waits a 250 ms tick
 const PTO_MIN_MS: u32 = 10;           // Linux's floor on the PTO (tcp_schedule_loss_probe): with a sub-ms
                                       // SRTT, 2 SRTT is shorter than the host's own scheduling jitter
 
@@ -40,6 +40,11 @@ const TIMER_KINDS: u32 = F_REO_TIMER | F_TLP_TIMER;
 @inline function prrDelivered(p: Pcb): u32 { return p.rttSeq; }
 // @ts-ignore: decorator
 @inline function prrOut(p: Pcb): u32 { return p.rttStart; }
+// Both words at once (adjacent in the Pcb): no segment timed, or PRR's counters at 0.
+// @ts-ignore: decorator
+@inline function clearRttPair(p: Pcb): void { store<u64>(changetype<usize>(p), 0, offsetof<Pcb>("rttSeq")); }
+// @ts-ignore: compile-time check of the layout clearRttPair relies on
+if (offsetof<Pcb>("rttStart") != offsetof<Pcb>("rttSeq") + 4) ERROR("congestion: rttStart must follow rttSeq");
 
 export function rtoInit(p: Pcb): void {
   p.srtt = 0;
@@ -105,24 +110,28 @@ export function rttSample(p: Pcb, rttMs: u32): void {
   p.rto = clampRto(<u32>(p.srtt >> 3) + max(<u32>p.rttvar, 1));
 }
 
-// Takes an RTT sample from the echoed timestamp (RFC 7323 §4.1) or from the timed segment.
-function sampleRtt(p: Pcb, ack: u32, tsEcr: u32, hasTs: bool): void {
+// Takes an RTT sample from the echoed timestamp (RFC 7323 §4.1) or from the timed segment. `lone`:
+// the ACK covers all that was in flight, at most one segment (tcp/ack_delay.ts).
+function sampleRtt(p: Pcb, ack: u32, lone: bool, tsEcr: u32, hasTs: bool): void {
+  let r: u32;
   if ((p.flags & F_TS) != 0 && hasTs && tsEcr != 0) {
-    const r = nowMs - tsEcr;
-    if (<i32>r >= 0) rttSample(p, r);
+    r = nowMs - tsEcr;
+    if (<i32>r < 0) return;
   } else if ((p.flags & F_IN_RECOVERY) == 0 && p.rttStart != 0 && seqGeq(ack, p.rttSeq)) {
-    rttSample(p, rttSince(p.rttStart));
+    r = rttSince(p.rttStart);
     p.rttStart = 0;
-  }
+  } else return;
+  if (lone) noteLoneAck(p, r, ptoBase(p));
+  rttSample(p, r);
 }
 
 // New data acknowledged: `acked` bytes, cumulative ACK `ack`; `sacked` bytes newly SACKed by the
 // same ACK (RFC 6937 DeliveredData = acked + sacked).
 export function onNewAck(p: Pcb, ack: u32, acked: u32, sacked: u32, tsEcr: u32, hasTs: bool): void {
-  sampleRtt(p, ack, tsEcr, hasTs);
+  const mss = segmentPayloadMax(p);
+  sampleRtt(p, ack, ack == p.sndNxt && acked <= mss, tsEcr, hasTs);
   p.backoff = 0;
   p.dupacks = 0;
-  const mss = segmentPayloadMax(p);
   // RFC 6582 §4.1 ACK heuristic input; RFC 8985 §7.3: a new ACK ends the probe episode.
   p.flags = (p.flags & ~(F_BIG_ADVANCE | F_TLP_SENT)) | (acked > 4 * mss ? F_BIG_ADVANCE : 0);
   if (p.flags & F_IN_RECOVERY) {
@@ -131,8 +140,7 @@ export function onNewAck(p: Pcb, ack: u32, acked: u32, sacked: u32, tsEcr: u32, 
       p.flags &= ~F_IN_RECOVERY;
       p.cwnd = p.ssthresh;
       p.rtxEnd = p.rtxNext;
-      p.rttSeq = 0;
-      p.rttStart = 0;
+      clearRttPair(p);
       return;
     }
     if ((p.flags & F_SACK) == 0) {
@@ -254,8 +262,7 @@ function enterRecovery(p: Pcb, mss: u32, delivered: u32): void {
   p.rtxNext = p.sndUna;
   if (seqLt(p.rtxEnd, p.sndUna + mss)) p.rtxEnd = seqMin(p.sndUna + mss, p.sndNxt);
   p.rtxAt = deadlineIn(p.rto);
-  p.rttSeq = 0;                             // PRR (RFC 6937 §3): prr_delivered = prr_out = 0
-  p.rttStart = 0;
+  clearRttPair(p);                          // PRR (RFC 6937 §3): prr_delivered = prr_out = 0
   count(Stat.tcp_fast_retrans);
   if (p.flags & F_SACK) count(Stat.tcp_sack_recoveries);
   // RFC 5681 §3.2 step 3 / RFC 6675 §5 step 4.3: the first segment goes now (F_FORCE_TX); then
@@ -319,13 +326,19 @@ export function rearmAfterAck(p: Pcb): void {
   schedulePto(p);
 }
 
-// RFC 8985 §7.2: PTO = 2 SRTT (+ the peer's worst delayed ACK when one segment flies), armed only
-// when it falls before the RTO, in the open state with SACK and no probe already out.
+// RFC 8985 §7.2: 2 SRTT, not below PTO_MIN_MS.
+function ptoBase(p: Pcb): u32 {
+  return max(<u32>(p.srtt >> 2), PTO_MIN_MS);
+}
+
+// RFC 8985 §7.2: PTO = 2 SRTT (+ the peer's worst delayed ACK when one segment flies, unless the
+// peer is seen to ACK a lone segment at once: tcp/ack_delay.ts), armed only when it falls before
+// the RTO, in the open state with SACK and no probe already out.
 export function schedulePto(p: Pcb): void {
   if (sysctl(Sysctl.tcp_early_retrans) < 3 || (p.flags & (F_SACK | F_IN_RECOVERY | F_TLP_SENT | F_PERSIST | F_REO_TIMER)) != F_SACK) return;
   if (p.srtt == 0 || caState(p) > 1) return;
-  let pto = max(<u32>(p.srtt >> 2), PTO_MIN_MS);
-  if (p.sndNxt - p.sndUna <= segmentPayloadMax(p)) pto += WC_DELACK_MS;
+  let pto = ptoBase(p);
+  if (p.sndNxt - p.sndUna <= segmentPayloadMax(p)) pto = lonePto(p, pto);
   const at = deadlineIn(pto);
   if (<i32>(p.rtxAt - at) < 0 && (p.flags & F_TLP_TIMER) == 0) return;   // the RTO comes first
   p.rtxAt = at;
@@ -360,7 +373,7 @@ export function onRecoveryTimer(p: Pcb): bool {
     // also when output refuses the new data (sender SWS avoidance into a window with less than
     // a segment left, Nagle): a probe that sends nothing leaves the tail to the RTO.
     count(Stat.tcp_loss_probes);
-    p.flags |= F_TLP_SENT;
+    p.flags = (p.flags | F_TLP_SENT) & ~F_PROMPT_ACK;   // the probe spends the evidence (tcp/ack_delay.ts)
     let from = p.sndNxt;
     if (p.sndUna + p.sndLen == p.sndNxt || !seqGt(p.sndUna + p.sndWnd, p.sndNxt)) {
       from -= min(p.sndNxt - p.sndUna, mss);
