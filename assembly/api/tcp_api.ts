@@ -20,7 +20,7 @@ import {
   rcvq, setState, sndq,
 } from "../tcp/pcb";
 import { OUR_MSS, sendAck, sendSyn, tcpOutput, windowUpdateWorthIt } from "../tcp/output";
-import { caState, ccInit, rtoInit } from "../tcp/congestion";
+import { caState, ccInit, rtoInit, rttStamp } from "../tcp/congestion";
 import { makeIsn } from "../tcp/isn";
 import { bindConflict, claimTuple, listenConflict, pickEphemeral, reusedTw, reusedTwSndNxt } from "../tcp/ports";
 import {
@@ -180,7 +180,7 @@ function startActiveOpen(p: Pcb, ip: u32, port: u32): void {
   listMove(p, LIST_ACTIVE);
   setState(p, SYN_SENT);
   count(Stat.tcp_active_opens);
-  p.rttStart = nowMs | 1;
+  p.rttStart = rttStamp();
   sendSyn(p);
 }
 

@@ -10,13 +10,13 @@ import { Sysctl, sysctl } from "../config";
 import { seqGeq, seqGt, seqLt, seqMax, seqMin } from "../core/seq";
 import { deadlineIn, nowMs } from "../core/time";
 import { count, Stat } from "../stats";
-import { F_IN_RECOVERY, F_PERSIST, F_SACK, F_TS, Pcb } from "./pcb";
+import { F_IN_RECOVERY, F_PERSIST, F_PROMPT_ACK, F_SACK, F_TS, Pcb } from "./pcb";
 import { NIL, rangeHighest, rangeEnd, rangeNext, rangeStart } from "./ranges";
 import { armPersist, pipe, segmentPayloadMax, tcpOutput } from "./output";
+import { lonePto, noteLoneAck } from "./ack_delay";
 
 const INITIAL_RTO_MS: u32 = 1000;     // RFC 6298 §2.1
 const DUPTHRESH: u32 = 3;             // RFC 5681 §3.2
-const WC_DELACK_MS: u32 = 250;        // RFC 8985 §7.2 WCDelAckT: our own delayed ACK waits a 250 ms tick
 const PTO_MIN_MS: u32 = 10;           // Linux's floor on the PTO (tcp_schedule_loss_probe): with a sub-ms
                                       // SRTT, 2 SRTT is shorter than the host's own scheduling jitter
 
@@ -40,6 +40,11 @@ const TIMER_KINDS: u32 = F_REO_TIMER | F_TLP_TIMER;
 @inline function prrDelivered(p: Pcb): u32 { return p.rttSeq; }
 // @ts-ignore: decorator
 @inline function prrOut(p: Pcb): u32 { return p.rttStart; }
+// Both words at once (adjacent in the Pcb): no segment timed, or PRR's counters at 0.
+// @ts-ignore: decorator
+@inline function clearRttPair(p: Pcb): void { store<u64>(changetype<usize>(p), 0, offsetof<Pcb>("rttSeq")); }
+// @ts-ignore: compile-time check of the layout clearRttPair relies on
+if (offsetof<Pcb>("rttStart") != offsetof<Pcb>("rttSeq") + 4) ERROR("congestion: rttStart must follow rttSeq");
 
 export function rtoInit(p: Pcb): void {
   p.srtt = 0;
@@ -74,20 +79,30 @@ function freshMarks(p: Pcb): void {
 }
 
 
+// The timed segment's send time (RFC 6298 §3: one segment timed at a time) is kept as the ms plus
+// one, so that rttStart = 0 can mean "nothing timed" and the time keeps its low bit (it was kept as
+// nowMs | 1 and read with the bit cleared: a segment sent at an odd ms measured one ms long). A send
+// at ms 0xffffffff goes untimed.
+export function rttStamp(): u32 { return nowMs + 1; }
+export function rttSince(stamp: u32): u32 { return nowMs - (stamp - 1); }
+
 function clampRto(ms: u32): u32 {
   return min(max(ms, <u32>sysctl(Sysctl.tcp_rto_min_ms)), <u32>sysctl(Sysctl.tcp_rto_max_ms));
 }
 
-// RFC 6298 §2.2-2.3 with alpha = 1/8, beta = 1/4 in fixed point.
+// RFC 6298 §2.2-2.3 with alpha = 1/8, beta = 1/4 in fixed point. A sample is capped at 2^28 - 1 ms
+// (3.1 days, beyond any RTO) so that SRTT << 3 and the RTTVAR sums stay below 2^31 (a bogus TS echo
+// made SRTT negative and the PTO wrap to "now"). The error term compares with SRTT rounded to the
+// nearest ms: truncated, SRTT stopped up to 7/8 ms above a steady RTT (10.875 for 10) when samples
+// came from above, a PTO of 2 SRTT 1 ms late.
 export function rttSample(p: Pcb, rttMs: u32): void {
-  const r = <i32>min(rttMs, 0x3fffffff);
+  const r = <i32>min(rttMs, 0x0fffffff);
   if (p.srtt == 0) {
     p.srtt = (r << 3) | 1;
     p.rttvar = r << 1;
   } else {
-    let delta = r - (p.srtt >> 3);
-    p.srtt += delta;
-    if (p.srtt <= 0) p.srtt = 1;
+    let delta = r - ((p.srtt + 4) >> 3);
+    p.srtt += delta;                    // stays >= 1: r >= 0 and the rounded SRTT is below p.srtt
     if (delta < 0) delta = -delta;
     p.rttvar += delta - (p.rttvar >> 2);
   }
@@ -95,24 +110,28 @@ export function rttSample(p: Pcb, rttMs: u32): void {
   p.rto = clampRto(<u32>(p.srtt >> 3) + max(<u32>p.rttvar, 1));
 }
 
-// Takes an RTT sample from the echoed timestamp (RFC 7323 §4.1) or from the timed segment.
-function sampleRtt(p: Pcb, ack: u32, tsEcr: u32, hasTs: bool): void {
+// Takes an RTT sample from the echoed timestamp (RFC 7323 §4.1) or from the timed segment. `lone`:
+// the ACK covers all that was in flight, at most one segment (tcp/ack_delay.ts).
+function sampleRtt(p: Pcb, ack: u32, lone: bool, tsEcr: u32, hasTs: bool): void {
+  let r: u32;
   if ((p.flags & F_TS) != 0 && hasTs && tsEcr != 0) {
-    const r = nowMs - tsEcr;
-    if (<i32>r >= 0) rttSample(p, r);
+    r = nowMs - tsEcr;
+    if (<i32>r < 0) return;
   } else if ((p.flags & F_IN_RECOVERY) == 0 && p.rttStart != 0 && seqGeq(ack, p.rttSeq)) {
-    rttSample(p, nowMs - (p.rttStart & ~1));
+    r = rttSince(p.rttStart);
     p.rttStart = 0;
-  }
+  } else return;
+  if (lone) noteLoneAck(p, r, ptoBase(p));
+  rttSample(p, r);
 }
 
 // New data acknowledged: `acked` bytes, cumulative ACK `ack`; `sacked` bytes newly SACKed by the
 // same ACK (RFC 6937 DeliveredData = acked + sacked).
 export function onNewAck(p: Pcb, ack: u32, acked: u32, sacked: u32, tsEcr: u32, hasTs: bool): void {
-  sampleRtt(p, ack, tsEcr, hasTs);
+  const mss = segmentPayloadMax(p);
+  sampleRtt(p, ack, ack == p.sndNxt && acked <= mss, tsEcr, hasTs);
   p.backoff = 0;
   p.dupacks = 0;
-  const mss = segmentPayloadMax(p);
   // RFC 6582 §4.1 ACK heuristic input; RFC 8985 §7.3: a new ACK ends the probe episode.
   p.flags = (p.flags & ~(F_BIG_ADVANCE | F_TLP_SENT)) | (acked > 4 * mss ? F_BIG_ADVANCE : 0);
   if (p.flags & F_IN_RECOVERY) {
@@ -121,8 +140,7 @@ export function onNewAck(p: Pcb, ack: u32, acked: u32, sacked: u32, tsEcr: u32, 
       p.flags &= ~F_IN_RECOVERY;
       p.cwnd = p.ssthresh;
       p.rtxEnd = p.rtxNext;
-      p.rttSeq = 0;
-      p.rttStart = 0;
+      clearRttPair(p);
       return;
     }
     if ((p.flags & F_SACK) == 0) {
@@ -244,8 +262,7 @@ function enterRecovery(p: Pcb, mss: u32, delivered: u32): void {
   p.rtxNext = p.sndUna;
   if (seqLt(p.rtxEnd, p.sndUna + mss)) p.rtxEnd = seqMin(p.sndUna + mss, p.sndNxt);
   p.rtxAt = deadlineIn(p.rto);
-  p.rttSeq = 0;                             // PRR (RFC 6937 §3): prr_delivered = prr_out = 0
-  p.rttStart = 0;
+  clearRttPair(p);                          // PRR (RFC 6937 §3): prr_delivered = prr_out = 0
   count(Stat.tcp_fast_retrans);
   if (p.flags & F_SACK) count(Stat.tcp_sack_recoveries);
   // RFC 5681 §3.2 step 3 / RFC 6675 §5 step 4.3: the first segment goes now (F_FORCE_TX); then
@@ -309,13 +326,19 @@ export function rearmAfterAck(p: Pcb): void {
   schedulePto(p);
 }
 
-// RFC 8985 §7.2: PTO = 2 SRTT (+ the peer's worst delayed ACK when one segment flies), armed only
-// when it falls before the RTO, in the open state with SACK and no probe already out.
+// RFC 8985 §7.2: 2 SRTT, not below PTO_MIN_MS.
+function ptoBase(p: Pcb): u32 {
+  return max(<u32>(p.srtt >> 2), PTO_MIN_MS);
+}
+
+// RFC 8985 §7.2: PTO = 2 SRTT (+ the peer's worst delayed ACK when one segment flies, unless the
+// peer is seen to ACK a lone segment at once: tcp/ack_delay.ts), armed only when it falls before
+// the RTO, in the open state with SACK and no probe already out.
 export function schedulePto(p: Pcb): void {
   if (sysctl(Sysctl.tcp_early_retrans) < 3 || (p.flags & (F_SACK | F_IN_RECOVERY | F_TLP_SENT | F_PERSIST | F_REO_TIMER)) != F_SACK) return;
   if (p.srtt == 0 || caState(p) > 1) return;
-  let pto = max(<u32>(p.srtt >> 2), PTO_MIN_MS);
-  if (p.sndNxt - p.sndUna <= segmentPayloadMax(p)) pto += WC_DELACK_MS;
+  let pto = ptoBase(p);
+  if (p.sndNxt - p.sndUna <= segmentPayloadMax(p)) pto = lonePto(p, pto);
   const at = deadlineIn(pto);
   if (<i32>(p.rtxAt - at) < 0 && (p.flags & F_TLP_TIMER) == 0) return;   // the RTO comes first
   p.rtxAt = at;
@@ -336,10 +359,10 @@ export function onRecoveryTimer(p: Pcb): bool {
   if (kind == 0) return false;
   p.flags &= ~TIMER_KINDS;
   p.rtxAt = deadlineIn(p.rto);
+  const mss = segmentPayloadMax(p);
   if (kind == F_REO_TIMER) {
     // RFC 8985 §6.3: the reordering window has passed: the holes below the highest SACK are lost.
     count(Stat.tcp_rack_reo_timeouts);
-    const mss = segmentPayloadMax(p);
     markLost(p, rangeHighest(<i32>p.sackHead, p.sndUna));
     // As Linux (tcp_rack_reo_timeout), the timer counts as one delivered segment for PRR: with the
     // slow-start reduction bound two segments go, so a lost ACK cannot leave the second hole to
@@ -350,8 +373,7 @@ export function onRecoveryTimer(p: Pcb): bool {
     // also when output refuses the new data (sender SWS avoidance into a window with less than
     // a segment left, Nagle): a probe that sends nothing leaves the tail to the RTO.
     count(Stat.tcp_loss_probes);
-    p.flags |= F_TLP_SENT;
-    const mss = segmentPayloadMax(p);
+    p.flags = (p.flags | F_TLP_SENT) & ~F_PROMPT_ACK;   // the probe spends the evidence (tcp/ack_delay.ts)
     let from = p.sndNxt;
     if (p.sndUna + p.sndLen == p.sndNxt || !seqGt(p.sndUna + p.sndWnd, p.sndNxt)) {
       from -= min(p.sndNxt - p.sndUna, mss);
@@ -364,6 +386,12 @@ export function onRecoveryTimer(p: Pcb): bool {
   return true;
 }
 
+// RFC 6298 §5.5: the RTO doubles (up to tcp_rto_max_ms) with every expiry; backoff counts them.
+export function backOff(p: Pcb): void {
+  p.rto = min(p.rto << 1, <u32>sysctl(Sysctl.tcp_rto_max_ms));
+  if (p.backoff < 255) p.backoff++;
+}
+
 // Retransmission timeout (RFC 6298 §5.4-5.6, RFC 5681 §3.1 eq. (4)): back off, collapse cwnd to
 // one segment and resend everything outstanding that the peer has not SACKed.
 export function onRetransmitTimeout(p: Pcb): void {
@@ -371,8 +399,7 @@ export function onRetransmitTimeout(p: Pcb): void {
   const flight = p.sndNxt - p.sndUna;
   if (p.backoff == 0) p.ssthresh = max(flight >> 1, 2 * mss);
   p.cwnd = mss;
-  p.rto = min(p.rto << 1, <u32>sysctl(Sysctl.tcp_rto_max_ms));
-  if (p.backoff < 255) p.backoff++;
+  backOff(p);
   // As Linux's tcp_enter_loss, an RTO forgets the reordering seen (RACK falls back to reo_wnd 0).
   p.flags &= ~(F_IN_RECOVERY | TIMER_KINDS | F_TLP_SENT | F_REORDER_SEEN);
   p.recover = p.sndNxt;

@@ -25,7 +25,7 @@ import {
   holdAck, OUR_MSS, sendAck, sendRstFor, sendRstReply, sendSyn, tcpOutput,
 } from "./output";
 import {
-  ccInit, detectLoss, F_REORDER_SEEN, resendFirstHole, onDupAck, onNewAck, rearmAfterAck, rttSample, zeroWindowInFlight,
+  ccInit, detectLoss, F_REORDER_SEEN, resendFirstHole, onDupAck, onNewAck, rearmAfterAck, rttSample, rttSince, zeroWindowInFlight,
 } from "./congestion";
 import {
   closeFinished, connectionFailed, enterTimeWait, notify, pcbDestroy, restartTimeWait, startFinWait2Timer,
@@ -195,7 +195,7 @@ function synSentInput(p: Pcb): void {
   applySynOptions(p);
   if (hasAck) {
     if ((p.flags & F_TS) != 0 && opts.tsEcr != 0) rttSample(p, nowMs - opts.tsEcr);
-    else if (p.backoff == 0 && p.rttStart != 0) rttSample(p, nowMs - (p.rttStart & ~1));
+    else if (p.backoff == 0 && p.rttStart != 0) rttSample(p, rttSince(p.rttStart));
     p.rttStart = 0;
     p.sndUna = segAck;
     updateSendWindow(p);

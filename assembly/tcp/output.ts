@@ -8,7 +8,7 @@ import { transportChecksum } from "../core/checksum";
 import { seqGt, seqLt, seqMax, seqMin } from "../core/seq";
 import { deadlineIn, nowMs } from "../core/time";
 import { ipOutput, TX_L4 } from "../ip/ip4";
-import { F_FORCE_TX, markLost, prrSent, restartAfterIdle, schedulePto } from "./congestion";
+import { F_FORCE_TX, markLost, prrSent, restartAfterIdle, rttStamp, schedulePto } from "./congestion";
 import { ourIp } from "../link/netif";
 import { count, Stat } from "../stats";
 import { PROTO_TCP } from "../wire/ipv4";
@@ -280,7 +280,7 @@ function sendOneNew(p: Pcb): bool {
   const fin = finPending && p.sndNxt + len == end;
   if (len == 0 && !fin) return false;
   if (len > 0 && p.rttStart == 0 && (p.flags & (F_TS | F_IN_RECOVERY)) == 0) {
-    p.rttStart = nowMs | 1;
+    p.rttStart = rttStamp();
     p.rttSeq = p.sndNxt + len;
   }
   p.flags &= ~F_FORCE_TX;

@@ -43,6 +43,7 @@ export const F_PASSIVE: u32 = 1 << 16;      // opened by a listener (RFC 9293: R
 export const F_ACKED_DATA_EVENT: u32 = 1 << 17; // the app saw EAGAIN/short send: raise EV_WRITABLE on room
 export const F_KEEPALIVE_PROBING: u32 = 1 << 18;
 export const F_SOFT_ERROR: u32 = 1 << 19;     // an ICMP soft error arrived (reported on timeout)
+export const F_PROMPT_ACK: u32 = 1 << 20;     // the peer ACKs a lone segment at once (tcp/ack_delay.ts)
 
 @unmanaged export class Pcb {
   // Send buffer: bytes from the first unacknowledged data byte on (a core/stream.ts Stream view

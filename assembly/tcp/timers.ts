@@ -21,7 +21,7 @@ import {
   pcbAt, pcbs, sndq,
 } from "./pcb";
 import { armPersist, sendAck, sendProbe, sendRstFor, sendSyn, tcpOutput } from "./output";
-import { onRecoveryTimer, onRetransmitTimeout, zeroWindowInFlight } from "./congestion";
+import { backOff, onRecoveryTimer, onRetransmitTimeout, zeroWindowInFlight } from "./congestion";
 import { abortConnection, closeFinished, connectionFailed, notify, pcbDestroy } from "./close";
 import { synQueueTimer } from "./listen";
 import { blocks } from "../core/stream";
@@ -104,8 +104,7 @@ function retransmitTimerFired(p: Pcb): void {
     return;
   }
   if (p.state == SYN_SENT || p.state == SYN_RCVD) {
-    p.backoff++;
-    p.rto = min(p.rto << 1, <u32>sysctl(Sysctl.tcp_rto_max_ms));
+    backOff(p);
     p.rtxAt = 0;
     p.rttStart = 0;
     count(Stat.tcp_retrans);
