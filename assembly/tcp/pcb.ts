@@ -130,17 +130,19 @@ export const F_SOFT_ERROR: u32 = 1 << 19;     // an ICMP soft error arrived (rep
 
 export const PCB_SIZE: i32 = offsetof<Pcb>();
 
+// The slots' static address, a constant: pcbAt/pcbIndex need no load of the pool's base.
+const pcbMem: usize = memory.data(offsetof<Pcb>() * MAX_TCP_PCBS);
 export const pcbs: Pool = makePool(
-  memory.data(offsetof<Pool>()), memory.data(offsetof<Pcb>() * MAX_TCP_PCBS),
+  memory.data(offsetof<Pool>()), pcbMem,
   memory.data(MAX_TCP_PCBS * 2), memory.data(MAX_TCP_PCBS), offsetof<Pcb>(), MAX_TCP_PCBS);
 
 const listHeads: usize = memory.data(8);
 const stateCounts: usize = memory.data(STATE_COUNT * 4);
 
 // @ts-ignore: decorator
-@inline export function pcbAt(i: i32): Pcb { return changetype<Pcb>(pcbs.slot(i)); }
+@inline export function pcbAt(i: i32): Pcb { return changetype<Pcb>(pcbMem + <usize>(i * PCB_SIZE)); }
 // @ts-ignore: decorator
-@inline export function pcbIndex(p: Pcb): i32 { return <i32>((changetype<usize>(p) - pcbs.base) / <usize>PCB_SIZE); }
+@inline export function pcbIndex(p: Pcb): i32 { return <i32>((changetype<usize>(p) - pcbMem) / <usize>PCB_SIZE); }
 // @ts-ignore: decorator
 @inline export function sndq(p: Pcb): Stream { return changetype<Stream>(changetype<usize>(p) + offsetof<Pcb>("sndLen")); }
 // @ts-ignore: decorator
