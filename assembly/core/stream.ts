@@ -14,8 +14,9 @@ import { count, Stat } from "../stats";
 
 const NIL: u8 = 0xff;   // block indices are u8: MAX_BLOCKS must stay below 255
 
+const blockMem: usize = memory.data(BLOCK_SIZE * MAX_BLOCKS);   // static: no base load per use
 export const blocks: Pool = makePool(
-  memory.data(offsetof<Pool>()), memory.data(BLOCK_SIZE * MAX_BLOCKS),
+  memory.data(offsetof<Pool>()), blockMem,
   memory.data(MAX_BLOCKS * 2), memory.data(MAX_BLOCKS), BLOCK_SIZE, MAX_BLOCKS);
 const chainNext: usize = memory.data(MAX_BLOCKS);
 
@@ -24,7 +25,7 @@ const chainNext: usize = memory.data(MAX_BLOCKS);
 // @ts-ignore: decorator
 @inline function setNext(b: i32, n: i32): void { store<u8>(chainNext + <usize>b, <u8>n); }
 // @ts-ignore: decorator
-@inline function blockPtr(b: i32): usize { return blocks.base + <usize>(b * BLOCK_SIZE); }
+@inline function blockPtr(b: i32): usize { return blockMem + <usize>(b * BLOCK_SIZE); }
 
 // One cursor for the chain walk of readAt/writeAt: block `curB` is block number `curK` of the chain
 // of the stream at `curStream`, whose head was `curHead`. Output reads the send stream at rising
