@@ -253,10 +253,14 @@ export function pcbCouldAlloc(): bool {
 // TIME_WAIT PCBs are exactly the TIME_WAIT list; LAST_ACK and CLOSING ones are on the ACTIVE list.
 function oldestIn(state: u8): i32 {
   let best = -1;
-  for (let i = listHead(state == TIME_WAIT ? LIST_TW : LIST_ACTIVE); i != <i32>NIL; i = <i32>pcbAt(i).next) {
+  let bestRecv: u32 = 0;
+  for (let i = listHead(state == TIME_WAIT ? LIST_TW : LIST_ACTIVE); i != <i32>NIL;) {
     const p = pcbAt(i);
-    if (p.state != state || p.sock != 0) continue;
-    if (best < 0 || <i32>(p.lastRecv - pcbAt(best).lastRecv) < 0) best = i;
+    if (p.state == state && p.sock == 0 && (best < 0 || <i32>(p.lastRecv - bestRecv) < 0)) {
+      best = i;
+      bestRecv = p.lastRecv;
+    }
+    i = <i32>p.next;
   }
   return best;
 }
