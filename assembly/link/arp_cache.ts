@@ -58,7 +58,7 @@ export function arpReset(): void {
 
 function find(ip: u32): i32 {
   for (let i = 0; i < MAX_ARP_ENTRIES; i++) {
-    if (entries.isUsed(i) && entry(i).ip == ip) return i;
+    if (entry(i).ip == ip && entries.isUsed(i)) return i;   // a free slot's memory stays readable
   }
   return -1;
 }

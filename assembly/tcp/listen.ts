@@ -93,7 +93,7 @@ export function listenersReset(): void {
 
 export function listenerLookup(port: u32): i32 {
   for (let i = 0; i < MAX_LISTEN_PCBS; i++) {
-    if (listeners.isUsed(i) && <u32>listenerAt(i).port == port) return i;
+    if (<u32>listenerAt(i).port == port && listeners.isUsed(i)) return i;   // a free slot's memory stays readable
   }
   return -1;
 }
