@@ -37,6 +37,9 @@ let curHead: i32 = -1;
 let curK: u32 = 0;
 let curB: i32 = 0;
 
+// @ts-ignore: compile-time check of the layout init's one 8-byte store relies on
+if (offsetof<Stream>("head") != 6 || offsetof<Stream>("tail") != 7 || offsetof<Stream>("nblocks") != 8) ERROR("stream: layout changed");
+
 // A view over 9 bytes inside a PCB (see tcp/pcb.ts, which packs other u8 fields after them).
 @unmanaged export class Stream {
   len: u32;
@@ -45,13 +48,11 @@ let curB: i32 = 0;
   tail: u8;
   nblocks: u8;
 
+  // len = 0, start = 0, head = tail = NIL as one 8-byte store, then nblocks = 0.
   init(): void {
     this.dropCursor();
-    this.head = NIL;
-    this.tail = NIL;
+    store<u64>(changetype<usize>(this), 0xffff000000000000);
     this.nblocks = 0;
-    this.start = 0;
-    this.len = 0;
   }
 
   // Bytes the chain can hold from `start` without taking more blocks.
