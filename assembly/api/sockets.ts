@@ -22,8 +22,9 @@ export const KIND_DHCP: u8 = 5;     // the DHCP client (dhcp/client.ts)
   queued: u8;
 }
 
+const sockMem: usize = memory.data(offsetof<Socket>() * MAX_SOCKETS);   // static: no base load per use
 export const sockets: Pool = makePool(
-  memory.data(offsetof<Pool>()), memory.data(offsetof<Socket>() * MAX_SOCKETS),
+  memory.data(offsetof<Pool>()), sockMem,
   memory.data(MAX_SOCKETS * 2), memory.data(MAX_SOCKETS), offsetof<Socket>(), MAX_SOCKETS);
 const gens: usize = memory.data(MAX_SOCKETS);     // survives slot reuse (the pool zeroes slots)
 const queue: usize = memory.data(MAX_SOCKETS);
@@ -31,7 +32,7 @@ let qHead: u32 = 0;
 let qLen: u32 = 0;
 
 // @ts-ignore: decorator
-@inline export function sockAt(slot: i32): Socket { return changetype<Socket>(sockets.slot(slot)); }
+@inline export function sockAt(slot: i32): Socket { return changetype<Socket>(sockMem + <usize>(slot * offsetof<Socket>())); }
 
 export function socketsReset(): void {
   sockets.reset();

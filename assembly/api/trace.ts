@@ -9,9 +9,10 @@ let head: u32 = 0;   // next to read
 let tail: u32 = 0;   // next to write
 
 export function traceState(slot: i32, from: u8, to: u8): void {
-  if (tail - head == SIZE) { head++; count(Stat.trace_lost); }
-  store<u32>(ring + (<usize>(tail % SIZE) << 2), <u32>slot | (<u32>from << 8) | (<u32>to << 16));
-  tail++;
+  const t = tail;
+  store<u32>(ring + (<usize>(t % SIZE) << 2), <u32>slot | (<u32>from << 8) | (<u32>to << 16));
+  tail = t + 1;
+  if (t - head == SIZE) { head++; count(Stat.trace_lost); }
 }
 
 // One entry, or -1 when empty.

@@ -6,7 +6,7 @@ import {
   EADDRINUSE, EADDRNOTAVAIL, EBADF, EDESTADDRREQ, EFAULT, EINVAL, EMFILE, ENOBUFS, EAGAIN, OK,
 } from "../errors";
 import { KIND_UDP, handleOf, kindSlotOf, sockAlloc, sockAt, sockFree } from "./sockets";
-import { UdpPcb, udpAlloc, udpAt, udpDequeue, udpEphemeral, udpFree, udpPcbs, udpPortUsed, udpSend } from "../udp/udp";
+import { UdpPcb, udpAlloc, udpAt, udpDequeue, udpEphemeral, udpFree, udpMem, udpPortUsed, udpSend } from "../udp/udp";
 
 function udpOf(h: i32): UdpPcb | null {
   const s = kindSlotOf(h, KIND_UDP);
@@ -46,7 +46,7 @@ function bindPort(p: UdpPcb, port: u32): i32 {
 }
 
 function indexOf(p: UdpPcb): i32 {
-  return <i32>((changetype<usize>(p) - udpPcbs.base) / offsetof<UdpPcb>());
+  return <i32>((changetype<usize>(p) - udpMem) / offsetof<UdpPcb>());
 }
 
 // Sets the default destination and accepts datagrams only from it (RFC 1122 §4.1.3.4 "connect");

@@ -35,14 +35,19 @@ export function sumBytes(p: usize, len: i32, acc: u64): u64 {
   return (acc & 0xffffffff) + (acc >> 32) + t;
 }
 
-// Folds a little-endian-domain sum to 16 bits and returns it in network (big-endian) value.
-export function foldToBe(acc: u64): u32 {
+// Folds a little-endian-domain sum to 16 bits, still in that domain (a little-endian store of it,
+// or of its complement, writes the network bytes).
+export function fold16(acc: u64): u32 {
   let s = (acc & 0xffffffff) + (acc >> 32);
   s = (s & 0xffffffff) + (s >> 32);
   let t = <u32>s;
   t = (t & 0xffff) + (t >> 16);
-  t = (t & 0xffff) + (t >> 16);
-  return <u32>bswap<u16>(<u16>t);
+  return (t & 0xffff) + (t >> 16);
+}
+
+// Folds a little-endian-domain sum to 16 bits and returns it in network (big-endian) value.
+export function foldToBe(acc: u64): u32 {
+  return <u32>bswap<u16>(<u16>fold16(acc));
 }
 
 // One's complement checksum of a buffer, ready to store (big-endian value).

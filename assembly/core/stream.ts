@@ -14,8 +14,9 @@ import { count, Stat } from "../stats";
 
 const NIL: u8 = 0xff;   // block indices are u8: MAX_BLOCKS must stay below 255
 
+const blockMem: usize = memory.data(BLOCK_SIZE * MAX_BLOCKS);   // static: no base load per use
 export const blocks: Pool = makePool(
-  memory.data(offsetof<Pool>()), memory.data(BLOCK_SIZE * MAX_BLOCKS),
+  memory.data(offsetof<Pool>()), blockMem,
   memory.data(MAX_BLOCKS * 2), memory.data(MAX_BLOCKS), BLOCK_SIZE, MAX_BLOCKS);
 const chainNext: usize = memory.data(MAX_BLOCKS);
 
@@ -24,7 +25,7 @@ const chainNext: usize = memory.data(MAX_BLOCKS);
 // @ts-ignore: decorator
 @inline function setNext(b: i32, n: i32): void { store<u8>(chainNext + <usize>b, <u8>n); }
 // @ts-ignore: decorator
-@inline function blockPtr(b: i32): usize { return blocks.base + <usize>(b * BLOCK_SIZE); }
+@inline function blockPtr(b: i32): usize { return blockMem + <usize>(b * BLOCK_SIZE); }
 
 // One cursor for the chain walk of readAt/writeAt: block `curB` is block number `curK` of the chain
 // of the stream at `curStream`, whose head was `curHead`. Output reads the send stream at rising
@@ -36,6 +37,9 @@ let curHead: i32 = -1;
 let curK: u32 = 0;
 let curB: i32 = 0;
 
+// @ts-ignore: compile-time check of the layout init's one 8-byte store relies on
+if (offsetof<Stream>("head") != 6 || offsetof<Stream>("tail") != 7 || offsetof<Stream>("nblocks") != 8) ERROR("stream: layout changed");
+
 // A view over 9 bytes inside a PCB (see tcp/pcb.ts, which packs other u8 fields after them).
 @unmanaged export class Stream {
   len: u32;
@@ -44,13 +48,11 @@ let curB: i32 = 0;
   tail: u8;
   nblocks: u8;
 
+  // len = 0, start = 0, head = tail = NIL as one 8-byte store, then nblocks = 0.
   init(): void {
     this.dropCursor();
-    this.head = NIL;
-    this.tail = NIL;
+    store<u64>(changetype<usize>(this), 0xffff000000000000);
     this.nblocks = 0;
-    this.start = 0;
-    this.len = 0;
   }
 
   // Bytes the chain can hold from `start` without taking more blocks.

@@ -31,8 +31,9 @@ const RETRY_MS: u32 = 1000;
   lastRequest: u32;
 }
 
+const entryMem: usize = memory.data(offsetof<ArpEntry>() * MAX_ARP_ENTRIES);   // static: no base load per use
 const entries: Pool = makePool(
-  memory.data(offsetof<Pool>()), memory.data(offsetof<ArpEntry>() * MAX_ARP_ENTRIES),
+  memory.data(offsetof<Pool>()), entryMem,
   memory.data(MAX_ARP_ENTRIES * 2), memory.data(MAX_ARP_ENTRIES), offsetof<ArpEntry>(), MAX_ARP_ENTRIES);
 // Parked frames, lwIP ARP_QUEUEING-style but bounded: one shared pool of ARP_PENDING_BUFFERS frames,
 // each tagged with the entry it waits for. One neighbour may hold them all, so two connections
@@ -43,7 +44,7 @@ const parkedLen: usize = memory.data(4 * ARP_PENDING_BUFFERS);      // 0: free
 const parkedOwner: usize = memory.data(4 * ARP_PENDING_BUFFERS);    // entry index
 
 // @ts-ignore: decorator
-@inline function entry(i: i32): ArpEntry { return changetype<ArpEntry>(entries.slot(i)); }
+@inline function entry(i: i32): ArpEntry { return changetype<ArpEntry>(entryMem + <usize>(i * offsetof<ArpEntry>())); }
 // @ts-ignore: decorator
 @inline function macOf(e: ArpEntry): usize { return changetype<usize>(e) + offsetof<ArpEntry>("mac0"); }
 
@@ -57,7 +58,7 @@ export function arpReset(): void {
 
 function find(ip: u32): i32 {
   for (let i = 0; i < MAX_ARP_ENTRIES; i++) {
-    if (entries.isUsed(i) && entry(i).ip == ip) return i;
+    if (entry(i).ip == ip && entries.isUsed(i)) return i;   // a free slot's memory stays readable
   }
   return -1;
 }

@@ -9,6 +9,9 @@ export const zeroMac: usize = memory.data(8);
 export let ourIp: u32 = 0;
 export let netmask: u32 = 0;
 export let gateway: u32 = 0;
+// Our subnet's directed broadcast (ourIp | ~netmask), or the limited broadcast when the mask
+// leaves no host part or no network part: kept with the address so the per-frame test is a compare.
+let subnetBcast: u32 = 0xffffffff;
 export let linkUp: bool = true;
 
 // The sender of the frame being processed: its link source MAC, and its IPv4 source once the IP
@@ -33,6 +36,7 @@ export function netifSetAddr(ip: u32, mask: u32, gw: u32): void {
   ourIp = ip;
   netmask = mask;
   gateway = gw;
+  subnetBcast = mask != 0 && mask != 0xffffffff ? ip | ~mask : 0xffffffff;
 }
 
 export function netifSetLink(up: bool): void {
@@ -42,8 +46,7 @@ export function netifSetLink(up: bool): void {
 // The directed broadcast of our subnet, the limited broadcast, and class D/E are not unicast
 // addresses (RFC 1122 §3.2.1.3); we neither answer them with TCP nor accept them as a source.
 export function isBroadcastOrMulticast(a: u32): bool {
-  if (a == 0xffffffff || (a >>> 28) >= 14) return true;
-  return netmask != 0 && netmask != 0xffffffff && (a & ~netmask) == ~netmask && (a & netmask) == (ourIp & netmask);
+  return a == 0xffffffff || (a >>> 28) >= 14 || a == subnetBcast;
 }
 
 export function onLink(a: u32): bool {

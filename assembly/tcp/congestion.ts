@@ -319,10 +319,13 @@ function sendNow(p: Pcb, from: u32, to: u32): void {
 
 // ---- timers: RTO, RACK reordering timer, tail-loss probe ----
 
-// RFC 6298 §5.2-5.3 after an ACK of new data; then RFC 8985 §7.2: the PTO when a probe may help.
+// RFC 6298 §5.2-5.3 after an ACK of new data; then RFC 8985 §7.2: the PTO when a probe may help,
+// never with nothing in flight (nothing to probe for; Linux's tcp_schedule_loss_probe also asks
+// packets_out). The other caller, output, has just sent.
 export function rearmAfterAck(p: Pcb): void {
   p.flags &= ~TIMER_KINDS;
-  p.rtxAt = p.sndUna == p.sndNxt ? 0 : deadlineIn(p.rto);
+  if (p.sndUna == p.sndNxt) { p.rtxAt = 0; return; }
+  p.rtxAt = deadlineIn(p.rto);
   schedulePto(p);
 }
 

@@ -64,17 +64,20 @@ import { challengeAllowed, segAcceptable } from "./input";
   tsOk: u8;
 }
 
+// The slots' static addresses (constants: no load of a pool's base per use).
+const listenerMem: usize = memory.data(offsetof<Listener>() * MAX_LISTEN_PCBS);
+const synMem: usize = memory.data(offsetof<SynEntry>() * MAX_SYN_QUEUE);
 export const listeners: Pool = makePool(
-  memory.data(offsetof<Pool>()), memory.data(offsetof<Listener>() * MAX_LISTEN_PCBS),
+  memory.data(offsetof<Pool>()), listenerMem,
   memory.data(MAX_LISTEN_PCBS * 2), memory.data(MAX_LISTEN_PCBS), offsetof<Listener>(), MAX_LISTEN_PCBS);
 export const synQueue: Pool = makePool(
-  memory.data(offsetof<Pool>()), memory.data(offsetof<SynEntry>() * MAX_SYN_QUEUE),
+  memory.data(offsetof<Pool>()), synMem,
   memory.data(MAX_SYN_QUEUE * 2), memory.data(MAX_SYN_QUEUE), offsetof<SynEntry>(), MAX_SYN_QUEUE);
 
 // @ts-ignore: decorator
-@inline export function listenerAt(i: i32): Listener { return changetype<Listener>(listeners.slot(i)); }
+@inline export function listenerAt(i: i32): Listener { return changetype<Listener>(listenerMem + <usize>(i * offsetof<Listener>())); }
 // @ts-ignore: decorator
-@inline function synAt(i: i32): SynEntry { return changetype<SynEntry>(synQueue.slot(i)); }
+@inline function synAt(i: i32): SynEntry { return changetype<SynEntry>(synMem + <usize>(i * offsetof<SynEntry>())); }
 
 // Our receive window scale: enough for the largest buffer a socket can be given (RFC 7323 §2.2).
 export function ourWscale(): u8 {
@@ -90,7 +93,7 @@ export function listenersReset(): void {
 
 export function listenerLookup(port: u32): i32 {
   for (let i = 0; i < MAX_LISTEN_PCBS; i++) {
-    if (listeners.isUsed(i) && <u32>listenerAt(i).port == port) return i;
+    if (<u32>listenerAt(i).port == port && listeners.isUsed(i)) return i;   // a free slot's memory stays readable
   }
   return -1;
 }

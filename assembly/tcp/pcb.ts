@@ -131,17 +131,19 @@ export const F_PROMPT_ACK: u32 = 1 << 20;     // the peer ACKs a lone segment at
 
 export const PCB_SIZE: i32 = offsetof<Pcb>();
 
+// The slots' static address, a constant: pcbAt/pcbIndex need no load of the pool's base.
+const pcbMem: usize = memory.data(offsetof<Pcb>() * MAX_TCP_PCBS);
 export const pcbs: Pool = makePool(
-  memory.data(offsetof<Pool>()), memory.data(offsetof<Pcb>() * MAX_TCP_PCBS),
+  memory.data(offsetof<Pool>()), pcbMem,
   memory.data(MAX_TCP_PCBS * 2), memory.data(MAX_TCP_PCBS), offsetof<Pcb>(), MAX_TCP_PCBS);
 
 const listHeads: usize = memory.data(8);
 const stateCounts: usize = memory.data(STATE_COUNT * 4);
 
 // @ts-ignore: decorator
-@inline export function pcbAt(i: i32): Pcb { return changetype<Pcb>(pcbs.slot(i)); }
+@inline export function pcbAt(i: i32): Pcb { return changetype<Pcb>(pcbMem + <usize>(i * PCB_SIZE)); }
 // @ts-ignore: decorator
-@inline export function pcbIndex(p: Pcb): i32 { return <i32>((changetype<usize>(p) - pcbs.base) / <usize>PCB_SIZE); }
+@inline export function pcbIndex(p: Pcb): i32 { return <i32>((changetype<usize>(p) - pcbMem) / <usize>PCB_SIZE); }
 // @ts-ignore: decorator
 @inline export function sndq(p: Pcb): Stream { return changetype<Stream>(changetype<usize>(p) + offsetof<Pcb>("sndLen")); }
 // @ts-ignore: decorator
@@ -252,10 +254,14 @@ export function pcbCouldAlloc(): bool {
 // TIME_WAIT PCBs are exactly the TIME_WAIT list; LAST_ACK and CLOSING ones are on the ACTIVE list.
 function oldestIn(state: u8): i32 {
   let best = -1;
-  for (let i = listHead(state == TIME_WAIT ? LIST_TW : LIST_ACTIVE); i != <i32>NIL; i = <i32>pcbAt(i).next) {
+  let bestRecv: u32 = 0;
+  for (let i = listHead(state == TIME_WAIT ? LIST_TW : LIST_ACTIVE); i != <i32>NIL;) {
     const p = pcbAt(i);
-    if (p.state != state || p.sock != 0) continue;
-    if (best < 0 || <i32>(p.lastRecv - pcbAt(best).lastRecv) < 0) best = i;
+    if (p.state == state && p.sock == 0 && (best < 0 || <i32>(p.lastRecv - bestRecv) < 0)) {
+      best = i;
+      bestRecv = p.lastRecv;
+    }
+    i = <i32>p.next;
   }
   return best;
 }

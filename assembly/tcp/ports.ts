@@ -49,24 +49,48 @@ function twReusable(p: Pcb): bool {
 export let reusedTwSndNxt: u32 = 0;
 export let reusedTw: bool = false;
 
+// One pass over the PCBs holding local port `port` (the port compared first: a free slot's stale
+// port is only looked at, its slot memory stays valid). Returns PORT_FREE, PORT_TAKEN, or the index
+// of a TIME_WAIT holder of (port, rip, rport) that may be reused (tcp_tw_reuse) and must be
+// destroyed before the port is used. rip = 0 (bind/listen): taken by any bound or connected PCB.
+// bound: a port reserved by bind() on another, unconnected socket is taken too (ephemeral picks).
+const PORT_FREE: i32 = -1;
+const PORT_TAKEN: i32 = -2;
+function portScan(port: u32, rip: u32, rport: u32, self: Pcb, bound: bool): i32 {
+  let victim = PORT_FREE;
+  for (let i = 0; i < MAX_TCP_PCBS; i++) {
+    const p = pcbAt(i);
+    if (<u32>p.localPort != port || p == self || !pcbs.isUsed(i)) continue;
+    if (p.state == CLOSED) {
+      if ((rip == 0 || bound) && p.list != LIST_UNBOUND) return PORT_TAKEN;
+      continue;
+    }
+    if (rip == 0) return PORT_TAKEN;
+    if (p.remoteIp != rip || <u32>p.remotePort != rport) continue;
+    if (p.state == TIME_WAIT && p.sock == 0 && twReusable(p) && victim == PORT_FREE) { victim = i; continue; }
+    return PORT_TAKEN;
+  }
+  return victim;
+}
+
+// Uses a scan's answer: EADDRINUSE when taken, else OK after destroying the reusable TIME_WAIT
+// holder, if any (its snd_nxt kept so the caller can pick an ISN above its sequence space).
+function claim(r: i32): i32 {
+  if (r == PORT_TAKEN) return EADDRINUSE;
+  if (r >= 0) {
+    const p = pcbAt(r);
+    reusedTw = true;
+    reusedTwSndNxt = p.sndNxt;
+    count(Stat.tw_reuse);
+    pcbDestroy(p);
+  }
+  return OK;
+}
+
 // Checks that (lport, rip, rport) names no other connection. A reusable TIME_WAIT holder is
 // destroyed to make room. Returns OK or EADDRINUSE.
 export function claimTuple(lport: u32, rip: u32, rport: u32, self: Pcb): i32 {
-  for (let i = 0; i < MAX_TCP_PCBS; i++) {
-    if (!pcbs.isUsed(i)) continue;
-    const p = pcbAt(i);
-    if (p == self || <u32>p.localPort != lport || p.remoteIp != rip || <u32>p.remotePort != rport) continue;
-    if (p.state == CLOSED) continue;
-    if (p.state == TIME_WAIT && p.sock == 0 && twReusable(p)) {
-      reusedTw = true;
-      reusedTwSndNxt = p.sndNxt;
-      count(Stat.tw_reuse);
-      pcbDestroy(p);
-      return OK;
-    }
-    return EADDRINUSE;
-  }
-  return OK;
+  return claim(portScan(lport, rip, rport, self, false));
 }
 
 // An ephemeral port for a connection to (rip, rport), or for bind/listen when rip = 0 (then the
@@ -80,30 +104,8 @@ export function pickEphemeral(rip: u32, rport: u32, self: Pcb): i32 {
   for (let k: u32 = 0; k < n; k++) {
     const port = lo + (start + k) % n;
     if (listenerLookup(port) >= 0) continue;
-    if (rip == 0) {
-      if (portUnused(port, self)) return <i32>port;
-    } else if (!boundElsewhere(port, self) && claimTuple(port, rip, rport, self) == OK) {
-      return <i32>port;
-    }
+    const r = portScan(port, rip, rport, self, true);
+    if (r != PORT_TAKEN) { claim(r); return <i32>port; }
   }
   return EADDRNOTAVAIL;
-}
-
-function portUnused(port: u32, self: Pcb): bool {
-  for (let i = 0; i < MAX_TCP_PCBS; i++) {
-    if (!pcbs.isUsed(i)) continue;
-    const p = pcbAt(i);
-    if (p != self && p.list != LIST_UNBOUND && <u32>p.localPort == port) return false;
-  }
-  return true;
-}
-
-// A port reserved by bind() on another, unconnected socket is not handed out.
-function boundElsewhere(port: u32, self: Pcb): bool {
-  for (let i = 0; i < MAX_TCP_PCBS; i++) {
-    if (!pcbs.isUsed(i)) continue;
-    const p = pcbAt(i);
-    if (p != self && p.state == CLOSED && p.list != LIST_UNBOUND && <u32>p.localPort == port) return true;
-  }
-  return false;
 }

@@ -16,12 +16,13 @@ export const NIL: u8 = 0xff;
   next: u8;
 }
 
+const rangeMem: usize = memory.data(offsetof<Range>() * MAX_RANGES);   // static: no base load per use
 export const ranges: Pool = makePool(
-  memory.data(offsetof<Pool>()), memory.data(offsetof<Range>() * MAX_RANGES),
+  memory.data(offsetof<Pool>()), rangeMem,
   memory.data(MAX_RANGES * 2), memory.data(MAX_RANGES), offsetof<Range>(), MAX_RANGES);
 
 // @ts-ignore: decorator
-@inline function r(i: i32): Range { return changetype<Range>(ranges.slot(i)); }
+@inline function r(i: i32): Range { return changetype<Range>(rangeMem + <usize>(i * offsetof<Range>())); }
 
 export function rangeStart(i: i32): u32 { return r(i).start; }
 export function rangeEnd(i: i32): u32 { return r(i).end; }

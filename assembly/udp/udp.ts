@@ -35,12 +35,13 @@ const REC_HLEN: u32 = 8;                                       // src ip, src po
   remoteIp: u32;
 }
 
+export const udpMem: usize = memory.data(offsetof<UdpPcb>() * MAX_UDP_PCBS);   // static: no base load per use
 export const udpPcbs: Pool = makePool(
-  memory.data(offsetof<Pool>()), memory.data(offsetof<UdpPcb>() * MAX_UDP_PCBS),
+  memory.data(offsetof<Pool>()), udpMem,
   memory.data(MAX_UDP_PCBS * 2), memory.data(MAX_UDP_PCBS), offsetof<UdpPcb>(), MAX_UDP_PCBS);
 
 // @ts-ignore: decorator
-@inline export function udpAt(i: i32): UdpPcb { return changetype<UdpPcb>(udpPcbs.slot(i)); }
+@inline export function udpAt(i: i32): UdpPcb { return changetype<UdpPcb>(udpMem + <usize>(i * offsetof<UdpPcb>())); }
 // @ts-ignore: decorator
 @inline export function udpRx(u: UdpPcb): Stream { return streamAt(changetype<usize>(u)); }
 

@@ -1,6 +1,6 @@
 // IPv4 header view (RFC 791 §3.1). Options are accepted on input and skipped; we never send any.
-import { get16, get32, put16, put32 } from "../core/bytes";
-import { checksum } from "../core/checksum";
+import { get16, get32 } from "../core/bytes";
+import { fold16 } from "../core/checksum";
 
 export const IP_HLEN: i32 = 20;
 export const PROTO_ICMP: u32 = 1;
@@ -32,16 +32,19 @@ export function ipIsFragment(h: usize): bool {
   return (ipFragField(h) & (IP_MF | IP_OFFMASK)) != 0;
 }
 
-// Writes a 20-byte header with DF set (we do path-MTU-friendly TCP; RFC 1191) and its checksum.
+// Writes a 20-byte header with DF set (we do path-MTU-friendly TCP; RFC 1191) and its checksum,
+// as five little-endian words (the values a load of the network bytes gives) whose sum, folded
+// (RFC 1071, core/checksum.ts), is the checksum: no second pass over the header.
 export function ipEmit(h: usize, totalLen: i32, id: u32, ttl: u32, proto: u32, src: u32, dst: u32, df: bool): void {
-  store<u16>(h, 0x0045);              // version 4, IHL 5, TOS 0
-  put16(h + 2, <u32>totalLen);
-  put16(h + 4, id);
-  put16(h + 6, df ? IP_DF : 0);
-  store<u8>(h + 8, <u8>ttl);
-  store<u8>(h + 9, <u8>proto);
-  store<u16>(h + 10, 0);
-  put32(h + 12, src);
-  put32(h + 16, dst);
-  put16(h + 10, checksum(h, IP_HLEN));
+  const w0: u32 = 0x0045 | (<u32>bswap<u16>(<u16>totalLen) << 16);          // version 4, IHL 5, TOS 0; length
+  const w1: u32 = <u32>bswap<u16>(<u16>id) | (df ? (IP_DF >> 8) << 16 : 0);  // id; flags and offset
+  const w2: u32 = (ttl & 0xff) | ((proto & 0xff) << 8);                      // checksum 0 while summing
+  const s = bswap<u32>(src);
+  const d = bswap<u32>(dst);
+  const sum = fold16(<u64>w0 + <u64>w1 + <u64>w2 + <u64>s + <u64>d);
+  store<u32>(h, w0);
+  store<u32>(h, w1, 4);
+  store<u32>(h, w2 | ((~sum & 0xffff) << 16), 8);
+  store<u32>(h, s, 12);
+  store<u32>(h, d, 16);
 }

@@ -25,13 +25,13 @@ export const URG: u32 = 0x20;
 @inline export function tcpWindow(t: usize): u32 { return get16(t + 14); }
 
 // Writes the fixed header; options (if any) follow at t + 20 and hlen covers them.
+// Four-byte stores of little-endian words holding the network bytes.
 export function tcpEmit(t: usize, sport: u32, dport: u32, seq: u32, ack: u32, flags: u32, wnd: u32, hlen: i32): void {
-  put16(t, sport);
-  put16(t + 2, dport);
+  const ports: u32 = <u32>bswap<u16>(<u16>sport) | (<u32>bswap<u16>(<u16>dport) << 16);
+  const w3: u32 = ((<u32>(hlen >> 2) & 15) << 4) | ((flags & 0xff) << 8) | (<u32>bswap<u16>(<u16>wnd) << 16);
+  store<u32>(t, ports);
   put32(t + 4, seq);
   put32(t + 8, ack);
-  store<u8>(t + 12, <u8>((hlen >> 2) << 4));
-  store<u8>(t + 13, <u8>flags);
-  put16(t + 14, wnd);
-  store<u32>(t + 16, 0);              // checksum and urgent pointer
+  store<u32>(t, w3, 12);              // data offset, flags, window
+  store<u32>(t, 0, 16);               // checksum and urgent pointer
 }
