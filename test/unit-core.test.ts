@@ -121,6 +121,30 @@ test('IPv4 header emit/parse round trip with a valid checksum', () => {
   assert.equal(u.ip_frag(h), 1);
 });
 
+test('IPv4 header emit: every byte as RFC 791 lays it out, checksum by RFC 1071, extreme and random fields', () => {
+  const h = u.buf();
+  const ref = (total: number, id: number, ttl: number, proto: number, src: number, dst: number, df: boolean): number[] => {
+    const b = [0x45, 0, total >> 8 & 255, total & 255, id >> 8 & 255, id & 255, df ? 0x40 : 0, 0, ttl & 255, proto & 255, 0, 0,
+      src >>> 24, src >>> 16 & 255, src >>> 8 & 255, src & 255, dst >>> 24, dst >>> 16 & 255, dst >>> 8 & 255, dst & 255];
+    let sum = 0;
+    for (let i = 0; i < 20; i += 2) sum += (b[i] << 8) | b[i + 1];
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    b[10] = (~sum >> 8) & 255; b[11] = ~sum & 255;
+    return b;
+  };
+  // All-ones fields make the word sum wrap: a sign-extended word in the sum gets the checksum wrong.
+  const cases: [number, number, number, number, number, number, boolean][] = [
+    [65535, 65535, 255, 255, 0xffffffff, 0xffffffff, true], [20, 0, 0, 0, 0, 0, false], [0x80ff, 0x8080, 128, 17, 0x80808080, 0x7fffffff, true]];
+  let x = 0x12345678;
+  const rnd = () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return x >>> 0; };
+  for (let i = 0; i < 2000; i++) cases.push([20 + rnd() % 65516, rnd() & 0xffff, rnd() & 255, rnd() & 255, rnd(), rnd(), (rnd() & 1) === 1]);
+  for (const [total, id, ttl, proto, src, dst, df] of cases) {
+    u.ip_emit(h, total, id, ttl, proto, src | 0, dst | 0, df ? 1 : 0);
+    const got = [...mem().subarray(h, h + 20)];
+    assert.deepEqual(got, ref(total, id, ttl, proto, src, dst, df), `ip_emit(${total}, ${id}, ${ttl}, ${proto}, ${src}, ${dst}, ${df})`);
+  }
+});
+
 test('TCP header and options round trip', () => {
   const t = u.buf();
   const optLen = u.opts_emit_syn(t + 20, 1460, 7, 100, 200);
