@@ -338,9 +338,13 @@ export function holdAck(p: Pcb): void {
 
 export function ackHeld(): bool { return held != 0; }
 
-export function flushHeldAck(): void {
+// @ts-ignore: decorator
+@inline export function flushHeldAck(): void {
+  if (held != 0) sendHeldAck();          // inline: most frames and ticks find nothing held
+}
+
+function sendHeldAck(): void {
   const p = changetype<Pcb>(held);
-  if (held == 0) return;
   held = 0;
   if ((p.flags & F_ACK_NOW) != 0 && p.list == LIST_ACTIVE) sendAck(p);   // not freed or CLOSED since
 }
