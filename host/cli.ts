@@ -195,7 +195,15 @@ server.onEvent((ev) => {
   for (;;) {
     const r = server.recv(ev.handle);
     if (typeof r === 'number') { if (r !== EAGAIN) { server.close(ev.handle); received.delete(ev.handle); } break; }
-    if (r.length === 0) { server.close(ev.handle); received.delete(ev.handle); break; }   // peer closed: close too
+    if (r.length === 0) {
+      // Peer closed: close too, 20 virtual ms later, so the ACK of its FIN goes first and the
+      // client shows FIN_WAIT_2, the textbook 4-way close. Closing here, from the handler, would
+      // let our FIN carry that ACK (docs/ABI.md "The held ACK"): a 3-way close.
+      const h = ev.handle;
+      received.delete(h);
+      sim.clock.after(20, () => { server.close(h); });
+      break;
+    }
     received.set(ev.handle, (received.get(ev.handle) ?? 0) + r.length);
   }
 });
