@@ -90,13 +90,20 @@ for (const loss of LOSSES) {
     const waited = w.sim.clock.now - t1;
     assert.ok(waited >= 1000 && waited < 1500, `'timeout' after ${waited} virtual ms`);
     slow.destroy();
-    // req.setTimeout() on a request with a reply in time: no 'timeout'.
+    // req.setTimeout() on a request with a reply in time: no 'timeout'. "In time" under loss leaves
+    // room for retransmissions: this request opens a new connection, and a lost SYN is resent after
+    // the initial RTO of 1 s (RFC 6298 §2.1), so a 1 s timeout would fire whenever the draw hits it.
+    // Its own agent: Node's agent opens the socket for a queued request with the options of the
+    // socket it removed (here /slow's timeout: 1000), which would arm that 1 s on this one.
+    const agent2 = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    agent2.createConnection = agent.createConnection;
     const ok = await new Promise<string>((resolve, reject) => {
-      const r = http.get({ host: '192.0.2.2', port: 80, path: '/fast', agent }, (res) => { res.resume(); res.on('end', () => resolve('done')); });
-      r.setTimeout(1000, () => reject(new Error('timeout fired on a fast request')));
+      const r = http.get({ host: '192.0.2.2', port: 80, path: '/fast', agent: agent2 }, (res) => { res.resume(); res.on('end', () => resolve('done')); });
+      r.setTimeout(4000, () => reject(new Error('timeout fired on a fast request')));
     });
     assert.equal(ok, 'done');
     agent.destroy();
+    agent2.destroy();
     listener.close();
     await w.net.idle();
     assert.deepEqual(w.errors, [], 'agent.destroy() and the server timeout close without RST');
