@@ -9,10 +9,9 @@ import { BLOCK_SIZE, MAX_BLOCKS } from "../config";
 import { Pool, makePool } from "./pool";
 import { count, Stat } from "../stats";
 
-// @ts-ignore: decorator
-@inline const _blocksFitU8: bool = MAX_BLOCKS < 255;
-
 const NIL: u8 = 0xff;   // block indices are u8: MAX_BLOCKS must stay below 255
+// @ts-ignore: compile-time check (a 384-block pool built and then corrupted a 16 MiB echo)
+if (MAX_BLOCKS >= 255) ERROR("stream: block indices are u8: MAX_BLOCKS must stay below 255");
 
 const blockMem: usize = memory.data(BLOCK_SIZE * MAX_BLOCKS);   // static: no base load per use
 export const blocks: Pool = makePool(
