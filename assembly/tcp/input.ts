@@ -326,8 +326,11 @@ function synchronizedInput(p: Pcb): void {
     if (segFlags & SYN) { challengeAck(p); return; }  // RFC 5961 §4.2: any SYN, whatever its seq
     // RFC 9293 §3.10.7.4: with a zero receive window no segment is acceptable, "but special
     // allowance should be made to accept valid ACKs": the peer's data segments carry the ACKs and
-    // SACKs our own recovery needs. The data is dropped; the ACK is processed.
-    if ((segFlags & ACK) != 0 && !seqGt(p.rcvAdv, p.rcvNxt)) {
+    // SACKs our own recovery needs. The data is dropped; the ACK is processed. So too for a
+    // segment at the right edge (RCV.NXT + RCV.WND: a peer that filled our window with a hole
+    // below, its pure ACKs carry that SEQ), as Linux's tcp_sequence accepts; dropped, they left
+    // our own data to the RTO (issue 23, test/impair.test.ts).
+    if ((segFlags & ACK) != 0 && (!seqGt(p.rcvAdv, p.rcvNxt) || segSeq == p.rcvAdv)) {
       segSeq = p.rcvNxt;               // as if at RCV.NXT: SND.WL1 must not run ahead of the data
       segLen = 0;
       segFlags &= ~FIN;

@@ -175,9 +175,18 @@ function synchronized(c: Ctx, s0: In): Expect {
   }
   // First check: sequence number acceptable? If not, an ACK (unless RST). RFC 5961 §4.2: a SYN
   // outside the window gets the same ACK.
+  // CHOICE (Linux's tcp_sequence, issue 23): a segment starting exactly at RCV.NXT + RCV.WND, one
+  // past the window, still has its ACK processed (its text and FIN are dropped) and gets an ACK: a
+  // peer that filled our window above a hole sends its pure ACKs there. Not for a half-open entry
+  // of a listener (passive SYN-RECEIVED, tcp/listen.ts), which keeps the strict test.
+  let edgeAck = false;
   if (!acceptable(s.seq, span(s), rcvNxt, c.rcvWnd)) {
-    if (!has(s, RST)) ackNow();
-    return o.done();
+    edgeAck = !passive && has(s, ACK) && !has(s, RST) && !has(s, SYN) && u(s.seq) === u(rcvNxt + c.rcvWnd);
+    if (!edgeAck) {
+      if (!has(s, RST)) ackNow();
+      return o.done();
+    }
+    s = { ...s, seq: rcvNxt, len: 0, flags: s.flags & ~FIN };
   }
   // Second check, RST (RFC 5961 §3.2): exactly RCV.NXT resets, elsewhere a challenge ACK.
   if (has(s, RST)) {
@@ -257,7 +266,7 @@ function synchronized(c: Ctx, s0: In): Expect {
     }
   }
   o.state = state;
-  if (immediate) ackNow();
+  if (immediate || edgeAck) ackNow();
   else if (delayed) o.tick.push({ flags: ACK, seq: c.sndNxt, ack: rcvNxt, len: 0 });
   return o.done();
 }
