@@ -37,4 +37,9 @@ test('bench:tap: a small run of both stacks on one TAP; the planted shortcut fai
     assert.equal(runs.length, 1, `${stack} ${mode}`);
     assert.ok(runs[0].mbit > 0 && runs[0].cpuMsPerMiB > 0, `${stack} ${mode}: ${JSON.stringify(runs[0])}`);
   }
+  // The echo carries the ACK the stack held for it (docs/ABI.md "The held ACK"): the board sends
+  // about as many frames as lwIP, whose receive callback answers inside tcp_input. Before the
+  // held ACK it sent 1.5x (every second segment's ACK alone, then the echoed data).
+  const [asnetEcho, lwipEcho] = ['asnet', 'lwip'].map((s) => json[`${s} echo`].runs[0].frames[1] as number);
+  assert.ok(asnetEcho <= 1.2 * lwipEcho, `echo: the board sent ${asnetEcho} frames, lwIP ${lwipEcho}`);
 });
