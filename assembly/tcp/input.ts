@@ -22,7 +22,7 @@ import {
   rangeAdd, rangeBytesIn, rangeContaining, rangeEnd, rangeNext, rangeNextStartAfter, rangeStart, rangeTrimBelow,
 } from "./ranges";
 import {
-  holdAck, OUR_MSS, sendAck, sendRstFor, sendRstReply, sendSyn, tcpOutput,
+  forgetDuplicate, holdAck, noteDuplicate, OUR_MSS, sendAck, sendRstFor, sendRstReply, sendSyn, tcpOutput,
 } from "./output";
 import {
   ccInit, detectLoss, F_REORDER_SEEN, resendFirstHole, onDupAck, onNewAck, rearmAfterAck, rttSample, rttSince, zeroWindowInFlight,
@@ -52,6 +52,7 @@ const PAWS_IDLE_MS: u32 = 24 * 24 * 3600 * 1000;   // RFC 7323 §5.5: 24 days
 export function tcpInput(src: u32, dst: u32, seg: usize, len: i32): void {
   count(Stat.tcp_in);
   ackMayWait = false;
+  forgetDuplicate();                         // a D-SACK reports this segment's duplicate only
   if (len < TCP_HLEN) { count(Stat.tcp_hdr_err); return; }
   const hlen = tcpHeaderLen(seg);
   if (hlen < TCP_HLEN || hlen > len) { count(Stat.tcp_hdr_err); return; }
@@ -337,6 +338,7 @@ function synchronizedInput(p: Pcb): void {
       if (!processAck(p)) return;
       tcpOutput(p);
     }
+    if (segLen > 0 && !seqGt(segSeq + segLen, p.rcvNxt)) noteDuplicate(p, segSeq, segSeq + segLen);  // RFC 2883 §4.1
     rateLimitedAck(p);
     return;
   }
@@ -481,6 +483,7 @@ function receiveData(p: Pcb): void {
   let len = segLen;
   if (seqLt(seq, p.rcvNxt)) {               // drop what we already have
     const skip = p.rcvNxt - seq;
+    noteDuplicate(p, seq, skip >= len ? seq + len : p.rcvNxt);   // RFC 2883 §4.1: the repeated part
     if (skip >= len) { p.flags |= F_ACK_NOW; return; }
     seq += skip; data += skip; len -= skip;
   }

@@ -103,14 +103,32 @@ function writeSynOptions(p: Pcb, o: usize): usize {
 
 // RFC 2018 §4: the first block reports the most recently received out-of-order segment, then the
 // other ranges; at most 3 blocks fit beside timestamps (4 without).
-function writeSackBlocks(p: Pcb, o: usize): usize {
+// ---- D-SACK (RFC 2883): the duplicate a segment carried, reported by the ACK it gets ----
+
+let dsackFor: usize = 0;      // the connection whose next pure ACK reports [dsackStart, dsackEnd)
+let dsackStart: u32 = 0;
+let dsackEnd: u32 = 0;
+
+// RFC 2883 §4: a segment that repeats data already received is reported as the first SACK block
+// of the ACK it gets, so that the sender can tell a spurious retransmission (and Linux, RFC 8985
+// §6.2 step 4, widens its reordering window and undoes the needless recovery).
+export function noteDuplicate(p: Pcb, start: u32, end: u32): void {
+  dsackFor = (p.flags & F_SACK) != 0 ? changetype<usize>(p) : 0;
+  dsackStart = start;
+  dsackEnd = end;
+}
+
+export function forgetDuplicate(): void { dsackFor = 0; }
+
+function writeSackBlocks(p: Pcb, o: usize, dsack: bool): usize {
   const maxBlocks = (p.flags & F_TS) != 0 ? 3 : 4;
-  let n = 0;
+  let n = dsack ? 1 : 0;
   let cur = <i32>p.oooHead;
   while (cur != <i32>NIL) { n++; cur = rangeNext(cur); }
   if (n > maxBlocks) n = maxBlocks;
   o = emitSackHeader(o, n);
   let written = 0;
+  if (dsack) { o = emitSackBlock(o, dsackStart, dsackEnd); written++; }
   const first = <i32>p.oooLast;
   if (first != <i32>NIL) { o = emitSackBlock(o, rangeStart(first), rangeEnd(first)); written++; }
   cur = <i32>p.oooHead;
@@ -121,10 +139,13 @@ function writeSackBlocks(p: Pcb, o: usize): usize {
   return o;
 }
 
-function writeOptions(p: Pcb, o: usize, flags: u32): usize {
+function writeOptions(p: Pcb, o: usize, flags: u32, len: u32): usize {
   if (flags & SYN) return writeSynOptions(p, o);
   if (p.flags & F_TS) o = emitTimestamps(o, nowMs, p.tsRecent);
-  if ((p.flags & F_SACK) != 0 && p.oooHead != NIL && (flags & RST) == 0) o = writeSackBlocks(p, o);
+  // The D-SACK block rides a pure ACK only: segmentPayloadMax leaves no room for it beside data.
+  const dsack = dsackFor == changetype<usize>(p) && len == 0 && (flags & RST) == 0;
+  if (dsack) dsackFor = 0;
+  if ((p.flags & F_SACK) != 0 && (p.oooHead != NIL || dsack) && (flags & RST) == 0) o = writeSackBlocks(p, o, dsack);
   return o;
 }
 
@@ -136,7 +157,7 @@ export function emitSegment(p: Pcb, seq: u32, len: u32, flags: u32): bool {
   const t = TX_L4;
   if (p.state != SYN_SENT || (flags & SYN) == 0) flags |= ACK;
   if ((flags & RST) != 0 && (p.state == SYN_SENT)) flags &= ~ACK;
-  const optEnd = writeOptions(p, t + <usize>TCP_HLEN, flags);
+  const optEnd = writeOptions(p, t + <usize>TCP_HLEN, flags, len);
   const hlen = <i32>(optEnd - t);
   if (len > 0) {
     sndq(p).readAt(seq - dataStart(p), optEnd, len);
