@@ -26,6 +26,7 @@ export const F_REO_TIMER: u32 = 1 << 30;     // rtxAt is the RACK reordering tim
 export const F_TLP_TIMER: u32 = 1 << 29;     // rtxAt is the tail-loss probe timeout (RFC 8985 §7.2)
 export const F_TLP_SENT: u32 = 1 << 28;      // a probe is out: no second one until new data is ACKed
 export const F_REORDER_SEEN: u32 = 1 << 27;  // RACK.reordering_seen (RFC 8985 §6.2 step 2)
+export const F_DSACK_ROUND: u32 = 1 << 21;   // reoSteps widened in this recovery episode (onDsack)
 export const F_BIG_ADVANCE: u32 = 1 << 26;   // the last cumulative ACK advanced by more than 4 SMSS
 const TIMER_KINDS: u32 = F_REO_TIMER | F_TLP_TIMER;
 
@@ -138,6 +139,7 @@ export function onNewAck(p: Pcb, ack: u32, acked: u32, sacked: u32, tsEcr: u32, 
     if (seqGeq(ack, p.recover)) {
       // Full acknowledgment (RFC 6582 §3.2 step 6; RFC 6675 §5; RFC 6937: cwnd = ssthresh).
       p.flags &= ~F_IN_RECOVERY;
+      reoAfterRecovery(p);
       p.cwnd = p.ssthresh;
       p.rtxEnd = p.rtxNext;
       clearRttPair(p);
@@ -218,7 +220,7 @@ export function detectLoss(p: Pcb, delivered: u32): void {
       if ((p.flags & F_REORDER_SEEN) == 0 && ((p.flags & F_IN_RECOVERY) != 0 || edge != p.sndUna)) {
         edge = high;
       } else {
-        if (seqGt(high, p.rtxEnd)) armReoTimer(p, max(<u32>(p.srtt >> 5), 1));
+        if (seqGt(high, p.rtxEnd)) armReoTimer(p, reoWnd(p));
         edge = p.sndUna;
       }
     }
@@ -235,6 +237,31 @@ export function detectLoss(p: Pcb, delivered: u32): void {
   if (seqGt(edge, p.sndUna)) markLost(p, edge);
   else if ((p.flags & F_SACK) != 0 || p.dupacks < DUPTHRESH) return;   // NewReno: the DupAck rule
   if ((p.flags & F_IN_RECOVERY) == 0) enterRecovery(p, mss, delivered != 0 ? delivered : mss);
+}
+
+// RFC 8985 §6.2 step 4: reo_wnd = min(reo_wnd_mult * min_RTT / 4, SRTT) (SRTT / 4 here: no
+// min_RTT filter), at least 1 ms.
+function reoWnd(p: Pcb): u32 {
+  const srttMs = <u32>(p.srtt >> 3);
+  return max(min((<u32>(p.srtt >> 5)) * (1 + <u32>p.reoSteps), srttMs), 1);
+}
+
+// RFC 8985 §6.2 step 4: a D-SACK says a retransmission was needless (the original arrived):
+// widen the reordering window one step (at most once per recovery episode) and keep it for 16
+// recoveries. A D-SACK answering our own tail-loss probe says nothing about reordering (RFC 8985
+// §7.4: the probe's duplicate ends the probe episode), so it does not count.
+export function onDsack(p: Pcb): void {
+  if ((p.flags & (F_TLP_SENT | F_DSACK_ROUND)) != 0) return;
+  p.flags |= F_DSACK_ROUND | F_REORDER_SEEN;
+  if (p.reoSteps < 255) p.reoSteps++;
+  p.reoPersist = 16;
+}
+
+// After each recovery (RFC 8985 §6.2 step 4): reo_wnd_persist counts down; at 0 the window
+// returns to min_RTT / 4.
+function reoAfterRecovery(p: Pcb): void {
+  p.flags &= ~F_DSACK_ROUND;
+  if (p.reoPersist > 0 && --p.reoPersist == 0) p.reoSteps = 0;
 }
 
 // Extends the lost stretch to `edge`; what was retransmitted already (below rtxNext) stays sent.

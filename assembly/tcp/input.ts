@@ -25,7 +25,7 @@ import {
   forgetDuplicate, holdAck, noteDuplicate, OUR_MSS, sendAck, sendRstFor, sendRstReply, sendSyn, tcpOutput,
 } from "./output";
 import {
-  ccInit, detectLoss, F_REORDER_SEEN, resendFirstHole, onDupAck, onNewAck, rearmAfterAck, rttSample, rttSince, zeroWindowInFlight,
+  ccInit, detectLoss, F_REORDER_SEEN, onDsack, resendFirstHole, onDupAck, onNewAck, rearmAfterAck, rttSample, rttSince, zeroWindowInFlight,
 } from "./congestion";
 import {
   closeFinished, connectionFailed, enterTimeWait, notify, pcbDestroy, restartTimeWait, startFinWait2Timer,
@@ -463,12 +463,17 @@ function ackNewData(p: Pcb, sacked: u32, holeFilled: bool): void {
 function updateScoreboard(p: Pcb): u32 {
   const head = changetype<usize>(p) + offsetof<Pcb>("sackHead");
   const before = rangeBytesIn(<i32>p.sackHead, p.sndUna, p.sndNxt);
+  // RFC 2883 §4: the first block is a D-SACK when it lies at or below the cumulative ACK, or
+  // inside the second block.
+  if (opts.sackCount > 0) {
+    const s0 = sackStart(0), e0 = sackEnd(0);
+    if (seqLeq(e0, segAck) || (opts.sackCount > 1 && !seqLt(s0, sackStart(1)) && !seqGt(e0, sackEnd(1)))) onDsack(p);
+  }
   for (let i = 0; i < opts.sackCount; i++) {
     const s = sackStart(i);
     const e = sackEnd(i);
-    // Ignore blocks outside (snd_una, snd_nxt] (stale or forged; the D-SACK too: RFC 8985 §6.2 takes
-    // reordering_seen from original segments delivered out of order only, and our D-SACKs mostly
-    // answer our own probes and repeated retransmissions).
+    // Ignore blocks outside (snd_una, snd_nxt] (stale or forged; the D-SACK too: it goes to
+    // onDsack above, never into the scoreboard).
     if (!seqLt(s, e) || seqLeq(e, p.sndUna) || seqGt(e, p.sndNxt) || seqLt(s, p.sndUna)) continue;
     rangeAdd(head, s, e);
   }

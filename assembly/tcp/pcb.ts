@@ -121,6 +121,8 @@ export const F_PROMPT_ACK: u32 = 1 << 20;     // the peer ACKs a lone segment at
   oooLast: u8;        // range holding the most recent out-of-order segment (RFC 2018 §4)
   probes: u8;         // unanswered keepalive or zero-window probes
   challengeTick: u8;  // 512 ms tick of the last challenge ACK (tcp/challenge.ts)
+  reoSteps: u8;       // RACK reo_wnd_mult - 1 (RFC 8985 §6.2 step 4: widened on D-SACK)
+  reoPersist: u8;     // recoveries left before reoSteps falls back to 0 (reo_wnd_persist)
 
   // Buffer limits are kept in 16-byte units (2 bytes each instead of 4, for the RAM budget).
   get sndLimit(): u32 { return <u32>this.sndLimit16 << 4; }
