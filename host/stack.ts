@@ -565,12 +565,14 @@ export class Stack {
   /** Drains ev_poll() (bounded: each socket is queued at most once). */
   pollEvents(): Event[] {
     const out: Event[] = [];
-    for (let i = 0; i < 4096; i++) {
-      const v = this.call(() => this.x.ev_poll(), false);
-      if (v === 0) break;
-      out.push({ handle: v & 0xffff, events: (v >>> 16) & 0xff });
-    }
+    for (let i = 0, ev = this.nextEvent(); ev && i < 4096; i++, ev = this.nextEvent()) out.push(ev);
     return out;
+  }
+
+  /** One ev_poll(): the next event, or null (then the stack sends an ACK it held, docs/ABI.md). */
+  private nextEvent(): Event | null {
+    const v = this.call(() => this.x.ev_poll(), false);
+    return v === 0 ? null : { handle: v & 0xffff, events: (v >>> 16) & 0xff };
   }
 
   /** Drains trace_poll() (the ring holds at most 64 entries). */
@@ -610,10 +612,7 @@ export class Stack {
       // One event at a time, each handed to the listeners before the next ev_poll(): an ACK the
       // stack holds for the application (docs/ABI.md, netif_input) goes out when ev_poll() finds
       // none left, so a listener's reply or close carries it.
-      for (let i = 0; i < 4096; i++) {
-        const v = this.call(() => this.x.ev_poll(), false);
-        if (v === 0) break;
-        const ev = { handle: v & 0xffff, events: (v >>> 16) & 0xff };
+      for (let i = 0, ev = this.nextEvent(); ev && i < 4096; i++, ev = this.nextEvent()) {
         for (const fn of [...this.eventListeners]) fn(ev);
         n++;
       }

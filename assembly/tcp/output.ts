@@ -142,10 +142,11 @@ function writeSackBlocks(p: Pcb, o: usize, dsack: bool): usize {
 function writeOptions(p: Pcb, o: usize, flags: u32, len: u32): usize {
   if (flags & SYN) return writeSynOptions(p, o);
   if (p.flags & F_TS) o = emitTimestamps(o, nowMs, p.tsRecent);
+  if (flags & RST) return o;
   // The D-SACK block rides a pure ACK only: segmentPayloadMax leaves no room for it beside data.
-  const dsack = dsackFor == changetype<usize>(p) && len == 0 && (flags & RST) == 0;
+  const dsack = dsackFor == changetype<usize>(p) && len == 0;
   if (dsack) dsackFor = 0;
-  if ((p.flags & F_SACK) != 0 && (p.oooHead != NIL || dsack) && (flags & RST) == 0) o = writeSackBlocks(p, o, dsack);
+  if ((p.flags & F_SACK) != 0 && (p.oooHead != NIL || dsack)) o = writeSackBlocks(p, o, dsack);
   return o;
 }
 
