@@ -90,3 +90,25 @@ test('5 % loss with 64 KiB buffers on the one-page build: every seed completes b
     assert.equal(r.gotHash[0], r.sentHash[0], `seed ${seed}: bytes differ`);
   }
 });
+
+// A retransmission goes once per piece of evidence: nothing can tell the sender within one RTT
+// that the copy it just sent was lost (test/helpers/repeats.ts). Before the fixes (tcp/output.ts:
+// `recover` follows a first-hole retransmission sent late in the episode; tcp/congestion.ts:
+// resendFirstHole once per snd_una, the lost-retransmission rule resends the oldest hole only,
+// sendNow never moves rtxNext back) the duplicate ACKs of one burst resent the same holes again:
+// 776 such copies in these 8 runs, 2,232 retransmissions in all. Now 10 (a hole retransmitted
+// while below snd_una, then reached by a partial ACK in the same burst: moving `recover` on
+// every retransmission ends those too but made 16 MiB at 1-5 % loss 34 % slower).
+test('2 % and 5 % loss over a 10 ms RTT, seeds 1, 2, 3, 7: (almost) no segment is sent twice within one RTT', async () => {
+  const { runPair } = await import('./helpers/pair.ts');
+  const { tapRepeats } = await import('./helpers/repeats.ts');
+  const repeats = { count: 0, examples: [] as string[] };
+  for (const seed of [1, 2, 3, 7]) {
+    for (const impair of [{ loss: 0.05, delayMs: 5 }, { loss: 0.02, delayMs: 5 }]) {
+      const r = runPair({ seed, bytes: 1 << 20, impair, maxVirtualMs: 120_000, setup: tapRepeats('192.0.2.1', 10, repeats),
+        sysctls: { tcp_rmem_default: 65535, tcp_wmem_default: 65535 } });
+      assert.equal(r.gotHash[0], r.sentHash[0], `seed ${seed}: bytes differ`);
+    }
+  }
+  assert.ok(repeats.count <= 12, `${repeats.count} segments resent within one RTT: ${repeats.examples.join('; ')}`);
+});

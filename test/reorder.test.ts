@@ -4,12 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runPair } from './helpers/pair.ts';
+import { tapRepeats, type Repeats } from './helpers/repeats.ts';
 
 test('25 % reordering, no loss, 4 MiB over 40 ms RTT, seeds 1-3: at most 40 spurious retransmissions in all, byte-exact', () => {
   let retrans = 0;
   const each: number[] = [];
+  const repeats: Repeats = { count: 0, examples: [] };
   for (const seed of [1, 2, 3]) {
     const r = runPair({ seed, bytes: 4 << 20, bidir: false, maxVirtualMs: 3_600_000,
+      setup: tapRepeats('192.0.2.1', 40, repeats),
       impair: { delayMs: 20, reorder: 0.25, reorderDelayMs: 10 },
       sysctls: { tcp_rmem_default: 65535, tcp_wmem_default: 65535 } });
     assert.equal(r.got[0], 4 << 20);
@@ -21,4 +24,9 @@ test('25 % reordering, no loss, 4 MiB over 40 ms RTT, seeds 1-3: at most 40 spur
   }
   // Without the widening: 43 + 30 + 262 (bench/README.md, "Reordering without loss").
   assert.ok(retrans <= 40, `spurious retransmissions per seed: ${each.join(', ')}`);
+  // The path's RTT is at least 40 ms: a segment sent again sooner was resent on evidence older
+  // than its last copy. Before the fix (tcp/output.ts: recover follows a late first-hole
+  // retransmission; congestion.ts resendFirstHole once per snd_una) seed 2 sent 12 such copies,
+  // several segments three times in one millisecond.
+  assert.equal(repeats.count, 0, `segments resent within one RTT: ${repeats.examples.join('; ')}`);
 });

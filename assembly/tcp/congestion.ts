@@ -28,6 +28,7 @@ export const F_TLP_SENT: u32 = 1 << 28;      // a probe is out: no second one un
 export const F_REORDER_SEEN: u32 = 1 << 27;  // RACK.reordering_seen (RFC 8985 §6.2 step 2)
 export const F_DSACK_ROUND: u32 = 1 << 21;   // reoSteps widened in this recovery episode (onDsack)
 export const F_BIG_ADVANCE: u32 = 1 << 26;   // the last cumulative ACK advanced by more than 4 SMSS
+export const F_HOLE_RESENT: u32 = 1 << 22;   // resendFirstHole sent the hole at snd_una: no second time until it moves
 const TIMER_KINDS: u32 = F_REO_TIMER | F_TLP_TIMER;
 
 // tcp_recovery bit 0 (as Linux): RACK loss detection. tcp_early_retrans >= 3: tail-loss probes.
@@ -134,7 +135,7 @@ export function onNewAck(p: Pcb, ack: u32, acked: u32, sacked: u32, tsEcr: u32, 
   p.backoff = 0;
   p.dupacks = 0;
   // RFC 6582 §4.1 ACK heuristic input; RFC 8985 §7.3: a new ACK ends the probe episode.
-  p.flags = (p.flags & ~(F_BIG_ADVANCE | F_TLP_SENT)) | (acked > 4 * mss ? F_BIG_ADVANCE : 0);
+  p.flags = (p.flags & ~(F_BIG_ADVANCE | F_TLP_SENT | F_HOLE_RESENT)) | (acked > 4 * mss ? F_BIG_ADVANCE : 0);
   if (p.flags & F_IN_RECOVERY) {
     if (seqGeq(ack, p.recover)) {
       // Full acknowledgment (RFC 6582 §3.2 step 6; RFC 6675 §5; RFC 6937: cwnd = ssthresh).
@@ -231,8 +232,11 @@ export function detectLoss(p: Pcb, delivered: u32): void {
   // Checked whatever the reordering window says: the evidence is newer data delivered.
   if ((p.flags & F_IN_RECOVERY) != 0 && p.sackHead != NIL && seqGt(p.rtxNext, p.sndUna) &&
       seqGt(rangeHighest(<i32>p.sackHead, p.sndUna), p.recover)) {
-    p.rtxNext = p.sndUna;
+    // Only the oldest hole is proven lost again: the holes above it may have gone after the data
+    // SACKed above recover (resending them all sent the same segments twice in one burst).
     p.recover = p.sndNxt;
+    p.flags |= F_HOLE_RESENT;           // the retransmissions SACKed so far went before this one
+    sendNow(p, p.sndUna, p.sndUna + mss);
   }
   if (seqGt(edge, p.sndUna)) markLost(p, edge);
   else if ((p.flags & F_SACK) != 0 || p.dupacks < DUPTHRESH) return;   // NewReno: the DupAck rule
@@ -326,7 +330,11 @@ export function prrSent(p: Pcb, len: u32): void {
 // once (only it: the holes above went later). Without this, a full send buffer (no new data to
 // clock out) leaves it to the RTO.
 export function resendFirstHole(p: Pcb): void {
-  if (p.flags & F_IN_RECOVERY) sendNow(p, p.sndUna, p.sndUna + segmentPayloadMax(p));
+  // Once per snd_una: the retransmissions SACKed by the next duplicate ACKs of the same burst went
+  // before this resend, so they say nothing about it (it used to go again on every one of them).
+  if ((p.flags & (F_IN_RECOVERY | F_HOLE_RESENT)) != F_IN_RECOVERY) return;
+  p.flags |= F_HOLE_RESENT;
+  sendNow(p, p.sndUna, p.sndUna + segmentPayloadMax(p));
 }
 
 // Sends [from, to) at once (F_FORCE_TX), then whatever else tcpOutput may; a lost stretch that
@@ -338,10 +346,9 @@ function sendNow(p: Pcb, from: u32, to: u32): void {
   p.rtxEnd = to;
   p.flags |= F_FORCE_TX;
   tcpOutput(p);
-  if (seqLt(next, end)) {
-    p.rtxNext = seqMax(next, p.rtxNext);
-    p.rtxEnd = seqMax(end, p.rtxNext);
-  } else p.rtxEnd = p.rtxNext;
+  // rtxNext also says how far this recovery has retransmitted (tcp/input.ts rtxTo): never back.
+  p.rtxNext = seqMax(next, p.rtxNext);
+  p.rtxEnd = seqLt(next, end) ? seqMax(end, p.rtxNext) : p.rtxNext;
 }
 
 // ---- timers: RTO, RACK reordering timer, tail-loss probe ----
