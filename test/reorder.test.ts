@@ -26,7 +26,7 @@ test('25 % reordering, no loss, 4 MiB over 40 ms RTT, seeds 1-3: at most 40 spur
   assert.ok(retrans <= 40, `spurious retransmissions per seed: ${each.join(', ')}`);
   // The path's RTT is at least 40 ms: a segment sent again sooner was resent on evidence older
   // than its last copy. Before the fix (tcp/output.ts: recover follows a late first-hole
-  // retransmission; congestion.ts resendFirstHole once per snd_una) seed 2 sent 12 such copies,
+  // retransmission; congestion.ts resendFirstHole once per snd_una) seed 2 sent 9 such copies,
   // several segments three times in one millisecond.
   assert.equal(repeats.count, 0, `segments resent within one RTT: ${repeats.examples.join('; ')}`);
 });

@@ -28,7 +28,7 @@ export const F_TLP_SENT: u32 = 1 << 28;      // a probe is out: no second one un
 export const F_REORDER_SEEN: u32 = 1 << 27;  // RACK.reordering_seen (RFC 8985 §6.2 step 2)
 export const F_DSACK_ROUND: u32 = 1 << 21;   // reoSteps widened in this recovery episode (onDsack)
 export const F_BIG_ADVANCE: u32 = 1 << 26;   // the last cumulative ACK advanced by more than 4 SMSS
-export const F_HOLE_RESENT: u32 = 1 << 22;   // resendFirstHole sent the hole at snd_una: no second time until it moves
+export const F_HOLE_RESENT: u32 = 1 << 22;   // the hole at snd_una was resent (resendOldestHole): not again until it moves
 const TIMER_KINDS: u32 = F_REO_TIMER | F_TLP_TIMER;
 
 // tcp_recovery bit 0 (as Linux): RACK loss detection. tcp_early_retrans >= 3: tail-loss probes.
@@ -235,8 +235,7 @@ export function detectLoss(p: Pcb, delivered: u32): void {
     // Only the oldest hole is proven lost again: the holes above it may have gone after the data
     // SACKed above recover (resending them all sent the same segments twice in one burst).
     p.recover = p.sndNxt;
-    p.flags |= F_HOLE_RESENT;           // the retransmissions SACKed so far went before this one
-    sendNow(p, p.sndUna, p.sndUna + mss);
+    resendOldestHole(p, mss);
   }
   if (seqGt(edge, p.sndUna)) markLost(p, edge);
   else if ((p.flags & F_SACK) != 0 || p.dupacks < DUPTHRESH) return;   // NewReno: the DupAck rule
@@ -332,9 +331,15 @@ export function prrSent(p: Pcb, len: u32): void {
 export function resendFirstHole(p: Pcb): void {
   // Once per snd_una: the retransmissions SACKed by the next duplicate ACKs of the same burst went
   // before this resend, so they say nothing about it (it used to go again on every one of them).
-  if ((p.flags & (F_IN_RECOVERY | F_HOLE_RESENT)) != F_IN_RECOVERY) return;
+  if ((p.flags & (F_IN_RECOVERY | F_HOLE_RESENT)) == F_IN_RECOVERY) resendOldestHole(p, segmentPayloadMax(p));
+}
+
+// Resends the hole at snd_una now (both lost-retransmission rules). The retransmissions SACKed so
+// far went before this one, so neither rule may read them as evidence against it (F_HOLE_RESENT,
+// cleared when snd_una moves).
+function resendOldestHole(p: Pcb, mss: u32): void {
   p.flags |= F_HOLE_RESENT;
-  sendNow(p, p.sndUna, p.sndUna + segmentPayloadMax(p));
+  sendNow(p, p.sndUna, p.sndUna + mss);
 }
 
 // Sends [from, to) at once (F_FORCE_TX), then whatever else tcpOutput may; a lost stretch that
