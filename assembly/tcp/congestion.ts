@@ -157,7 +157,11 @@ export function onNewAck(p: Pcb, ack: u32, acked: u32, sacked: u32, tsEcr: u32, 
     // RFC 7661 §4.3: a window the application (or the peer's window) did not fill is not
     // validated, so it does not grow.
   } else if (p.cwnd < p.ssthresh) {
-    p.cwnd += min(acked, mss);        // slow start, RFC 5681 §3.1 (byte counting, L = 1 SMSS)
+    // Slow start with byte counting (RFC 3465 §2.2, L = 2 SMSS: against a receiver that ACKs every
+    // other segment, cwnd doubles per RTT as lwIP's and Linux's do; RFC 5681 §3.1's L = 1 SMSS
+    // grows it 1.5x). An ACK of data sent before an RTO (snd_una was below recover) adds 1 SMSS
+    // at most (RFC 3465 §2.2): such ACKs can cover data that left long before.
+    p.cwnd += min(acked, seqLt(p.sndUna - acked, p.recover) ? mss : 2 * mss);
   } else {
     // Congestion avoidance, RFC 5681 §3.1's recommended byte counting (RFC 3465 §2.1): one SMSS
     // per cwnd of bytes acknowledged, whatever the receiver's ACK ratio (eq. (3) per ACK grows

@@ -20,7 +20,7 @@ import {
   CLOSED, CLOSE_WAIT, CLOSING, ESTABLISHED, FIN_WAIT_1, LAST_ACK, LISTEN, SYN_RCVD, SYN_SENT, TIME_WAIT,
 } from "../api/constants";
 import {
-  F_ACK_DELAYED, F_ACK_NOW, F_FIN_QUEUED, F_FIN_SENT, F_IN_RECOVERY, F_NODELAY, F_PERSIST, F_SACK,
+  F_ACK_DELAYED, F_ACK_NOW, F_FIN_QUEUED, F_FIN_SENT, F_IN_RECOVERY, F_NODELAY, F_PERSIST, F_SACK, F_SMALL_SENT,
   F_SYN_ACKED, F_TS, F_WSCALE, LIST_ACTIVE, Pcb, sndq,
 } from "./pcb";
 import {
@@ -300,8 +300,13 @@ function sendOneNew(p: Pcb): bool {
     return false;
   }
   if (len < avail || (len < maxSeg && avail > 0 && !finPending)) {
-    // Nagle (RFC 896, RFC 9293 §3.7.4): hold a small segment while data is unacknowledged.
-    if (len < maxSeg && flight > 0 && (p.flags & F_NODELAY) == 0) return false;
+    // Nagle (RFC 896, RFC 9293 §3.7.4) with Minshall's refinement, as Linux's: hold a small
+    // segment while a small segment sent earlier is unacknowledged. Full segments in flight do not
+    // hold it, so the short tail of a write goes at once instead of waiting for the peer's delayed
+    // ACK of the last full segment. F_SMALL_SENT stands for "snd_sml above snd_una" and clears when
+    // everything is acknowledged (never earlier than Minshall's rule, so never more small segments).
+    if (flight == 0) p.flags &= ~F_SMALL_SENT;
+    if (len < maxSeg && (p.flags & (F_SMALL_SENT | F_NODELAY)) == F_SMALL_SENT) return false;
     // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): no small segment into a window that is still
     // opening, unless nothing is in flight (the override that keeps us from stalling).
     if (len < maxSeg && len < avail && len < (p.maxSndWnd >> 1) && flight > 0) return false;
@@ -312,7 +317,7 @@ function sendOneNew(p: Pcb): bool {
     p.rttStart = rttStamp();
     p.rttSeq = p.sndNxt + len;
   }
-  p.flags &= ~F_FORCE_TX;
+  p.flags = (p.flags & ~F_FORCE_TX) | (len > 0 && len < maxSeg ? F_SMALL_SENT : 0);
   emitSegment(p, p.sndNxt, len, fin ? FIN : 0);
   prrSent(p, len);
   p.sndNxt += len;

@@ -44,6 +44,7 @@ export const F_ACKED_DATA_EVENT: u32 = 1 << 17; // the app saw EAGAIN/short send
 export const F_KEEPALIVE_PROBING: u32 = 1 << 18;
 export const F_SOFT_ERROR: u32 = 1 << 19;     // an ICMP soft error arrived (reported on timeout)
 export const F_PROMPT_ACK: u32 = 1 << 20;     // the peer ACKs a lone segment at once (tcp/ack_delay.ts)
+export const F_SMALL_SENT: u32 = 1 << 23;     // a segment shorter than the MSS is unacknowledged (Nagle, tcp/output.ts)
 
 @unmanaged export class Pcb {
   // Send buffer: bytes from the first unacknowledged data byte on (a core/stream.ts Stream view
