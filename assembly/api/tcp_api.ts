@@ -232,7 +232,8 @@ function recvEmpty(p: Pcb): i32 {
 function consumed(p: Pcb, n: u32): void {
   rcvq(p).consume(n);
   if (p.state == CLOSED || (p.flags & F_ACK_NOW) != 0) return;
-  if ((p.rcvLen == 0 || p.rcvAdv - p.rcvNxt <= p.rcvLimit >> 1) && windowUpdateWorthIt(p)) sendAck(p);
+  const known = p.rcvAdv - p.rcvNxt;
+  if ((known <= p.rcvLimit >> 1 || p.rcvLen == 0) && windowUpdateWorthIt(p)) sendAck(p);
 }
 
 export function tcpRecv(h: i32, ptr: u32, len: i32): i32 {

@@ -8,7 +8,7 @@ import { transportChecksum } from "../core/checksum";
 import { seqGt, seqLt, seqMax, seqMin } from "../core/seq";
 import { deadlineIn, nowMs } from "../core/time";
 import { ipOutput, TX_L4 } from "../ip/ip4";
-import { F_FORCE_TX, markLost, prrSent, restartAfterIdle, rttStamp, schedulePto } from "./congestion";
+import { F_FORCE_TX, markLost, noteRetransmission, prrSent, restartAfterIdle, rttStamp, schedulePto } from "./congestion";
 import { ourIp } from "../link/netif";
 import { count, Stat } from "../stats";
 import { PROTO_TCP } from "../wire/ipv4";
@@ -273,6 +273,7 @@ function sendOneRetransmission(p: Pcb): bool {
   p.rttStart = 0;                       // Karn: never time a retransmitted segment
   p.totalRetrans++;
   count(Stat.tcp_retrans);
+  noteRetransmission(p);
   armRetransmit(p);
   return true;
 }
@@ -301,12 +302,11 @@ function sendOneNew(p: Pcb): bool {
   }
   if (len < avail || (len < maxSeg && avail > 0 && !finPending)) {
     // Nagle (RFC 896, RFC 9293 §3.7.4) with Minshall's refinement, as Linux's: hold a small
-    // segment while a small segment sent earlier is unacknowledged. Full segments in flight do not
-    // hold it, so the short tail of a write goes at once instead of waiting for the peer's delayed
-    // ACK of the last full segment. F_SMALL_SENT stands for "snd_sml above snd_una" and clears when
-    // everything is acknowledged (never earlier than Minshall's rule, so never more small segments).
-    if (flight == 0) p.flags &= ~F_SMALL_SENT;
-    if (len < maxSeg && (p.flags & (F_SMALL_SENT | F_NODELAY)) == F_SMALL_SENT) return false;
+    // segment while a small segment sent earlier is unacknowledged (snd_sml above snd_una). Full
+    // segments in flight do not hold it, so the short tail of a write goes at once instead of
+    // waiting for the peer's delayed ACK of the last full segment.
+    if ((p.flags & F_SMALL_SENT) != 0 && !seqGt(p.sndSml, p.sndUna)) p.flags &= ~F_SMALL_SENT;
+    if (len < maxSeg && flight > 0 && (p.flags & (F_SMALL_SENT | F_NODELAY)) == F_SMALL_SENT) return false;
     // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): no small segment into a window that is still
     // opening, unless nothing is in flight (the override that keeps us from stalling).
     if (len < maxSeg && len < avail && len < (p.maxSndWnd >> 1) && flight > 0) return false;
@@ -317,7 +317,11 @@ function sendOneNew(p: Pcb): bool {
     p.rttStart = rttStamp();
     p.rttSeq = p.sndNxt + len;
   }
-  p.flags = (p.flags & ~F_FORCE_TX) | (len > 0 && len < maxSeg ? F_SMALL_SENT : 0);
+  p.flags &= ~F_FORCE_TX;
+  if (len > 0 && len < maxSeg && (p.flags & F_SYN_ACKED) != 0) {
+    p.flags |= F_SMALL_SENT;
+    p.sndSml = p.sndNxt + len;
+  }
   emitSegment(p, p.sndNxt, len, fin ? FIN : 0);
   prrSent(p, len);
   p.sndNxt += len;
