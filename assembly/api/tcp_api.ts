@@ -233,7 +233,9 @@ function consumed(p: Pcb, n: u32): void {
   rcvq(p).consume(n);
   if (p.state == CLOSED || (p.flags & F_ACK_NOW) != 0) return;
   const known = p.rcvAdv - p.rcvNxt;
-  if ((known <= p.rcvLimit >> 1 || p.rcvLen == 0) && windowUpdateWorthIt(p)) sendAck(p);
+  const half = p.rcvLimit >> 1;
+  // (An update opens at most rcvLimit - known: a drained queue below the threshold is not asked.)
+  if ((known <= half || p.rcvLen == 0 && p.rcvLimit - known >= min(half, OUR_MSS << 1)) && windowUpdateWorthIt(p)) sendAck(p);
 }
 
 export function tcpRecv(h: i32, ptr: u32, len: i32): i32 {

@@ -305,8 +305,10 @@ function sendOneNew(p: Pcb): bool {
     // segment while a small segment sent earlier is unacknowledged (snd_sml above snd_una). Full
     // segments in flight do not hold it, so the short tail of a write goes at once instead of
     // waiting for the peer's delayed ACK of the last full segment.
-    if ((p.flags & F_SMALL_SENT) != 0 && !seqGt(p.sndSml, p.sndUna)) p.flags &= ~F_SMALL_SENT;
-    if (len < maxSeg && flight > 0 && (p.flags & (F_SMALL_SENT | F_NODELAY)) == F_SMALL_SENT) return false;
+    // (Only while data is in flight: a snd_sml left 2 GiB behind can read as ahead, and then this
+    // is plain Nagle, never a stall. Not kept under TCP_NODELAY.)
+    if (len < maxSeg && flight > 0 && (p.flags & (F_SMALL_SENT | F_NODELAY)) == F_SMALL_SENT &&
+        seqGt(p.sndSml, p.sndUna)) return false;
     // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): no small segment into a window that is still
     // opening, unless nothing is in flight (the override that keeps us from stalling).
     if (len < maxSeg && len < avail && len < (p.maxSndWnd >> 1) && flight > 0) return false;
@@ -318,7 +320,7 @@ function sendOneNew(p: Pcb): bool {
     p.rttSeq = p.sndNxt + len;
   }
   p.flags &= ~F_FORCE_TX;
-  if (len > 0 && len < maxSeg && (p.flags & F_SYN_ACKED) != 0) {
+  if (len > 0 && len < maxSeg && (p.flags & (F_SYN_ACKED | F_NODELAY)) == F_SYN_ACKED) {
     p.flags |= F_SMALL_SENT;
     p.sndSml = p.sndNxt + len;
   }
