@@ -24,6 +24,7 @@ export const enum Stat {
   ip_reass_ok, ip_reass_fail, ip_reass_overlap, ip_reass_timeout,
   ooo_pruned, listen_no_pcb,
   igmp_in, igmp_out, igmp_bad, mcast_filtered,
+  tcp_dsack_undo,               // recoveries undone: every retransmission came back as a D-SACK
   COUNT,
 }
 

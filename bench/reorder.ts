@@ -25,6 +25,6 @@ for (const reorder of [0, 0.1, 0.25]) {
       process.exit(3);
     }
     const a = r.a;
-    console.log(`| ${reorder * 100} % | ${seed} | ${r.virtualMs} | ${a.stat('tcp_retrans')} | ${a.stat('tcp_fast_retrans')} | ${a.stat('tcp_rack_reo_timeouts')} | ${a.stat('tcp_timeouts')} | ${r.wire.stats.reordered} |`);
+    console.log(`| ${reorder * 100} % | ${seed} | ${r.virtualMs} | ${a.stat('tcp_retrans')} | ${a.stat('tcp_fast_retrans')} | ${a.stat('tcp_rack_reo_timeouts')} | ${a.stat("tcp_timeouts")} | ${a.stat("tcp_dsack_undo")} | ${r.wire.stats.reordered} |`);
   }
 }

@@ -360,9 +360,10 @@ export const STAT = {
   igmp_out: 89,
   igmp_bad: 90,
   mcast_filtered: 91,
+  tcp_dsack_undo: 92,
 } as const;
 export type StatName = keyof typeof STAT;
-export const STAT_COUNT = 92;
+export const STAT_COUNT = 93;
 export const STAT_NAMES = Object.keys(STAT) as StatName[];
 
 // ---- record layouts (u32 fields, in order) ----

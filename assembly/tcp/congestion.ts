@@ -157,12 +157,19 @@ export function onNewAck(p: Pcb, ack: u32, acked: u32, sacked: u32, tsEcr: u32, 
     // RFC 7661 §4.3: a window the application (or the peer's window) did not fill is not
     // validated, so it does not grow.
   } else if (p.cwnd < p.ssthresh) {
-    p.cwnd += min(acked, mss);        // slow start, RFC 5681 §3.1 (byte counting, L = 1 SMSS)
+    // Slow start with byte counting (RFC 3465 §2.2, L = 2 SMSS: against a receiver that ACKs every
+    // other segment, cwnd doubles per RTT as lwIP's and Linux's do; RFC 5681 §3.1's L = 1 SMSS
+    // grows it 1.5x). An ACK of data sent before an RTO (snd_una was below recover) adds 1 SMSS
+    // at most (RFC 3465 §2.2): such ACKs can cover data that left long before.
+    p.cwnd += min(acked, seqLt(p.sndUna - acked, p.recover) ? mss : 2 * mss);
   } else {
     // Congestion avoidance, RFC 5681 §3.1's recommended byte counting (RFC 3465 §2.1): one SMSS
     // per cwnd of bytes acknowledged, whatever the receiver's ACK ratio (eq. (3) per ACK grows
-    // half as fast against a delayed-ACK receiver).
-    p.cwnd += max(mss * min(acked, p.cwnd) / p.cwnd, 1);
+    // half as fast against a delayed-ACK receiver). "cwnd" counts the whole segments it lets out:
+    // a cwnd of 8.5 SMSS sends 8 per round trip, and 8 SMSS acknowledged then grow it by one
+    // (against 8.5: 0.94 SMSS per round trip, since ssthresh = FlightSize / 2 leaves half segments).
+    const usable = max(p.cwnd / mss * mss, mss);
+    p.cwnd += max(mss * min(acked, usable) / usable, 1);
   }
 }
 
@@ -253,18 +260,49 @@ function reoWnd(p: Pcb): u32 {
 // widen the reordering window one step (at most once per recovery episode) and keep it for 16
 // recoveries. A D-SACK answering our own tail-loss probe says nothing about reordering (RFC 8985
 // §7.4: the probe's duplicate ends the probe episode), so it does not count.
-export function onDsack(p: Pcb): void {
-  if ((p.flags & (F_TLP_SENT | F_DSACK_ROUND)) != 0) return;
+export function onDsack(p: Pcb, start: u32, end: u32): void {
+  if ((p.flags & F_TLP_SENT) != 0) return;
+  undoOnDsack(p, start, end);
+  if ((p.flags & F_DSACK_ROUND) != 0) return;
   p.flags |= F_DSACK_ROUND | F_REORDER_SEEN;
   if (p.reoSteps < 255) p.reoSteps++;
   p.reoPersist = 16;
+}
+
+// Undo (RFC 3708 detection; the response as Linux's tcp_try_undo_dsack): when every segment a
+// recovery episode retransmitted (up to 6) comes back as a D-SACK, the originals had only been
+// reordered and the episode's cwnd reduction was needless. It set ssthresh to FlightSize / 2, so
+// 2 * ssthresh is the flight before it: ssthresh goes back to that and cwnd at least to it (slow
+// start does not resume: the ssthresh before the episode is not kept). With no per-segment
+// record, a D-SACK counts when it lies in the episode's flight, as older Linux's tcp_check_dsack
+// (undo_marker .. snd_una): from recover - 2 * ssthresh (snd_una at entry) to recover (snd_nxt
+// then). Episodes with more retransmissions, or an RTO, are not undone.
+function undoOnDsack(p: Pcb, start: u32, end: u32): void {
+  const u = p.undo;
+  if (u < 2 || seqGt(end, p.recover) || seqLt(start, p.recover - (p.ssthresh << 1))) return;
+  p.undo = u == 2 ? 0 : u - 1;          // one retransmission fewer left unexplained
+  if (u != 2) return;
+  p.ssthresh = p.ssthresh << 1;
+  if (p.cwnd < p.ssthresh) p.cwnd = p.ssthresh;
+  count(Stat.tcp_dsack_undo);
+}
+
+// Every retransmission moves the undo state on: in recovery it counts one more (a seventh rules
+// the undo out), outside recovery (a probe, after an RTO) it rules it out.
+export function noteRetransmission(p: Pcb): void {
+  const u = p.undo;
+  p.undo = u != 0 && u < 7 && (p.flags & F_IN_RECOVERY) != 0 ? u + 1 : 0;
 }
 
 // After each recovery (RFC 8985 §6.2 step 4): reo_wnd_persist counts down; at 0 the window
 // returns to min_RTT / 4.
 function reoAfterRecovery(p: Pcb): void {
   p.flags &= ~F_DSACK_ROUND;
-  if (p.reoPersist > 0 && --p.reoPersist == 0) p.reoSteps = 0;
+  const left = p.reoPersist;
+  if (left > 0) {
+    p.reoPersist = left - 1;
+    if (left == 1) p.reoSteps = 0;
+  }
 }
 
 // Extends the lost stretch to `edge`; what was retransmitted already (below rtxNext) stays sent.
@@ -289,6 +327,7 @@ function enterRecovery(p: Pcb, mss: u32, delivered: u32): void {
   p.ssthresh = max(flight >> 1, 2 * mss);   // RFC 5681 eq. (4)
   p.recover = p.sndNxt;
   p.flags = (p.flags | F_IN_RECOVERY | F_FORCE_TX) & ~(TIMER_KINDS | F_TLP_SENT);
+  p.undo = 1;
   p.rtxNext = p.sndUna;
   if (seqLt(p.rtxEnd, p.sndUna + mss)) p.rtxEnd = seqMin(p.sndUna + mss, p.sndNxt);
   p.rtxAt = deadlineIn(p.rto);
@@ -444,6 +483,7 @@ export function onRetransmitTimeout(p: Pcb): void {
   backOff(p);
   // As Linux's tcp_enter_loss, an RTO forgets the reordering seen (RACK falls back to reo_wnd 0).
   p.flags &= ~(F_IN_RECOVERY | TIMER_KINDS | F_TLP_SENT | F_REORDER_SEEN);
+  p.undo = 0;
   p.recover = p.sndNxt;
   p.dupacks = 0;
   p.rtxNext = p.sndUna;

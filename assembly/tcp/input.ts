@@ -467,7 +467,7 @@ function updateScoreboard(p: Pcb): u32 {
   // inside the second block.
   if (opts.sackCount > 0) {
     const s0 = sackStart(0), e0 = sackEnd(0);
-    if (seqLeq(e0, segAck) || (opts.sackCount > 1 && !seqLt(s0, sackStart(1)) && !seqGt(e0, sackEnd(1)))) onDsack(p);
+    if (seqLeq(e0, segAck) || (opts.sackCount > 1 && !seqLt(s0, sackStart(1)) && !seqGt(e0, sackEnd(1)))) onDsack(p, s0, e0);
   }
   for (let i = 0; i < opts.sackCount; i++) {
     const s = sackStart(i);

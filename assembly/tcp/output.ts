@@ -8,7 +8,7 @@ import { transportChecksum } from "../core/checksum";
 import { seqGt, seqLt, seqMax, seqMin } from "../core/seq";
 import { deadlineIn, nowMs } from "../core/time";
 import { ipOutput, TX_L4 } from "../ip/ip4";
-import { F_FORCE_TX, markLost, prrSent, restartAfterIdle, rttStamp, schedulePto } from "./congestion";
+import { F_FORCE_TX, markLost, noteRetransmission, prrSent, restartAfterIdle, rttStamp, schedulePto } from "./congestion";
 import { ourIp } from "../link/netif";
 import { count, Stat } from "../stats";
 import { PROTO_TCP } from "../wire/ipv4";
@@ -20,7 +20,7 @@ import {
   CLOSED, CLOSE_WAIT, CLOSING, ESTABLISHED, FIN_WAIT_1, LAST_ACK, LISTEN, SYN_RCVD, SYN_SENT, TIME_WAIT,
 } from "../api/constants";
 import {
-  F_ACK_DELAYED, F_ACK_NOW, F_FIN_QUEUED, F_FIN_SENT, F_IN_RECOVERY, F_NODELAY, F_PERSIST, F_SACK,
+  F_ACK_DELAYED, F_ACK_NOW, F_FIN_QUEUED, F_FIN_SENT, F_IN_RECOVERY, F_NODELAY, F_PERSIST, F_SACK, F_SMALL_SENT,
   F_SYN_ACKED, F_TS, F_WSCALE, LIST_ACTIVE, Pcb, sndq,
 } from "./pcb";
 import {
@@ -273,6 +273,7 @@ function sendOneRetransmission(p: Pcb): bool {
   p.rttStart = 0;                       // Karn: never time a retransmitted segment
   p.totalRetrans++;
   count(Stat.tcp_retrans);
+  noteRetransmission(p);
   armRetransmit(p);
   return true;
 }
@@ -300,8 +301,14 @@ function sendOneNew(p: Pcb): bool {
     return false;
   }
   if (len < avail || (len < maxSeg && avail > 0 && !finPending)) {
-    // Nagle (RFC 896, RFC 9293 §3.7.4): hold a small segment while data is unacknowledged.
-    if (len < maxSeg && flight > 0 && (p.flags & F_NODELAY) == 0) return false;
+    // Nagle (RFC 896, RFC 9293 §3.7.4) with Minshall's refinement, as Linux's: hold a small
+    // segment while a small segment sent earlier is unacknowledged (snd_sml above snd_una). Full
+    // segments in flight do not hold it, so the short tail of a write goes at once instead of
+    // waiting for the peer's delayed ACK of the last full segment.
+    // (Only while data is in flight: a snd_sml left 2 GiB behind can read as ahead, and then this
+    // is plain Nagle, never a stall. Not kept under TCP_NODELAY.)
+    if (len < maxSeg && flight > 0 && (p.flags & (F_SMALL_SENT | F_NODELAY)) == F_SMALL_SENT &&
+        seqGt(p.sndSml, p.sndUna)) return false;
     // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): no small segment into a window that is still
     // opening, unless nothing is in flight (the override that keeps us from stalling).
     if (len < maxSeg && len < avail && len < (p.maxSndWnd >> 1) && flight > 0) return false;
@@ -313,6 +320,10 @@ function sendOneNew(p: Pcb): bool {
     p.rttSeq = p.sndNxt + len;
   }
   p.flags &= ~F_FORCE_TX;
+  if (len > 0 && len < maxSeg && (p.flags & (F_SYN_ACKED | F_NODELAY)) == F_SYN_ACKED) {
+    p.flags |= F_SMALL_SENT;
+    p.sndSml = p.sndNxt + len;
+  }
   emitSegment(p, p.sndNxt, len, fin ? FIN : 0);
   prrSent(p, len);
   p.sndNxt += len;

@@ -44,6 +44,7 @@ export const F_ACKED_DATA_EVENT: u32 = 1 << 17; // the app saw EAGAIN/short send
 export const F_KEEPALIVE_PROBING: u32 = 1 << 18;
 export const F_SOFT_ERROR: u32 = 1 << 19;     // an ICMP soft error arrived (reported on timeout)
 export const F_PROMPT_ACK: u32 = 1 << 20;     // the peer ACKs a lone segment at once (tcp/ack_delay.ts)
+export const F_SMALL_SENT: u32 = 1 << 23;     // sndSml is set: a segment shorter than the MSS went (Nagle, tcp/output.ts)
 
 @unmanaged export class Pcb {
   // Send buffer: bytes from the first unacknowledged data byte on (a core/stream.ts Stream view
@@ -77,7 +78,7 @@ export const F_PROMPT_ACK: u32 = 1 << 20;     // the peer ACKs a lone segment at
   recover: u32;       // RFC 6582 "recover"
 
   // Receive sequence space.
-  irs: u32;
+  irs: u32;           // handshake only; once our SYN is acknowledged it holds snd_sml (sndSml)
   rcvNxt: u32;
   rcvAdv: u32;        // right edge of the window we advertised
 
@@ -122,11 +123,23 @@ export const F_PROMPT_ACK: u32 = 1 << 20;     // the peer ACKs a lone segment at
   probes: u8;         // unanswered keepalive or zero-window probes
   challengeTick: u8;  // 512 ms tick of the last challenge ACK (tcp/challenge.ts)
   reoSteps: u8;       // RACK reo_wnd_mult - 1 (RFC 8985 §6.2 step 4: widened on D-SACK)
-  reoPersist: u8;     // recoveries left before reoSteps falls back to 0 (reo_wnd_persist)
+  reoByte: u8;        // low 5 bits: reoPersist; high 3 bits: undo (see the accessors)
 
   // Buffer limits are kept in 16-byte units (2 bytes each instead of 4, for the RAM budget).
   get sndLimit(): u32 { return <u32>this.sndLimit16 << 4; }
   set sndLimit(v: u32) { this.sndLimit16 = <u16>(min(v, 0xffff0) >> 4); }
+  // Minshall's snd_sml (Nagle, tcp/output.ts): the end of the last segment shorter than the MSS,
+  // valid while F_SMALL_SENT is set. IRS is only read before our SYN is acknowledged (SYN_SENT,
+  // SYN_RCVD) and snd_sml only after, so they share the word.
+  get sndSml(): u32 { return this.irs; }
+  set sndSml(v: u32) { this.irs = v; }
+  // Recoveries left before reoSteps falls back to 0 (RFC 8985 reo_wnd_persist, at most 16).
+  get reoPersist(): u32 { return <u32>this.reoByte & 31; }
+  set reoPersist(v: u32) { this.reoByte = <u8>((<u32>this.reoByte & ~31) | v); }
+  // The undo state of the last recovery episode (tcp/congestion.ts undoOnDsack): 0 none, 1 entered
+  // with nothing retransmitted, 2-7 that many retransmissions plus one not yet shown needless.
+  get undo(): u32 { return <u32>this.reoByte >> 5; }
+  set undo(v: u32) { this.reoByte = <u8>((<u32>this.reoByte & 31) | v << 5); }
   get rcvLimit(): u32 { return <u32>this.rcvLimit16 << 4; }
   set rcvLimit(v: u32) { this.rcvLimit16 = <u16>(min(v, 0xffff0) >> 4); }
 }

@@ -16,6 +16,7 @@ static uint64_t lost_burst[2], lost_nth[2], tcp_total[2], data_total[2];
 static uint32_t min_hold = UINT32_MAX;  /* shortest time a frame spent in the delay line */
 static const uint32_t *clock_ms;
 uint32_t wire_delay_ms;
+static FILE *pcap[2];                   /* pcap=PATH: every frame committed to PATH, lost ones to PATH.lost */
 
 /* The delay line: frames on their way to side i, in commit order, each with its due time. */
 struct line { uint32_t head, count; uint32_t due[MAXQ]; uint16_t len[MAXQ]; uint8_t data[MAXQ][WIRE_FRAME]; };
@@ -34,6 +35,26 @@ void wire_init(uint32_t ppm, uint32_t seed)
 
 void wire_clock(const uint32_t *now) { clock_ms = now; }
 
+/* Opens the capture files (classic pcap, Ethernet, virtual ms as timestamps). */
+static int pcap_open(const char *path)
+{
+    static const uint32_t head[6] = { 0xa1b2c3d4u, 0x00040002u, 0, 0, 65535, 1 };
+    char lost[512];
+    snprintf(lost, sizeof lost, "%s.lost", path);
+    pcap[0] = fopen(path, "wb");
+    pcap[1] = fopen(lost, "wb");
+    if (!pcap[0] || !pcap[1]) return 0;
+    for (int i = 0; i < 2; i++) fwrite(head, sizeof head, 1, pcap[i]);
+    return 1;
+}
+
+static void pcap_write(int which, const uint8_t *f, uint32_t len)
+{
+    uint32_t ms = clock_ms ? *clock_ms : 0, rec[4] = { ms / 1000, ms % 1000 * 1000, len, len };
+    fwrite(rec, sizeof rec, 1, pcap[which]);
+    fwrite(f, len, 1, pcap[which]);
+}
+
 int wire_option(const char *kv)
 {
     unsigned a, b;
@@ -42,6 +63,7 @@ int wire_option(const char *kv)
     else if (sscanf(kv, "nth=%u", &a) == 1 && a >= 2) { nth = a; }
     else if (sscanf(kv, "loss=%u", &a) == 1 && a <= 1000000u) { loss_ppm = a; }
     else if (sscanf(kv, "seed=%u", &a) == 1) { loss_rng = a ? a : 1; }
+    else if (!strncmp(kv, "pcap=", 5) && kv[5]) return pcap_open(kv + 5);
     else return 0;
     impaired = loss_ppm | wire_delay_ms | burst_every | nth;
     return 1;
@@ -108,7 +130,7 @@ static __attribute__((noinline)) int impair(int from, int tcp, const uint8_t *f,
             data_total[from]++;
             if (data_seen[from]++ % nth == nth - 1) { lose = 1; lost_nth[from]++; }
         }
-        if (lose) { wire.lost[from]++; return 1; }
+        if (lose) { wire.lost[from]++; if (pcap[1]) pcap_write(1, f, len); return 1; }
     }
     if (!wire_delay_ms) return 0;
     struct line *l = &dl[1 - from];
@@ -149,6 +171,7 @@ void wire_commit(int from, uint32_t len)
     wire.frames[from]++;
     int tcp = len <= WIRE_FRAME && account(from, slot, len);
     if (slot == scratch || len > WIRE_FRAME) { wire.overflow[from]++; return; }
+    if (pcap[0]) pcap_write(0, slot, len);
     if (impaired && impair(from, tcp, slot, len)) return;
     to->len[(to->head + to->count) % MAXQ] = (uint16_t)len;
     to->count++;

@@ -12,7 +12,9 @@
  * committed, in order; the harness calls wire_advance() from its idle tick), a burst pattern (per
  * direction, `len` consecutive TCP frames from the middle of every `every` are lost: 10/1000 = 10
  * consecutive frames lost every 1,000, frames 500-509, 1500-1509, ...) and an isolated-loss pattern (per direction, every `nth` TCP data frame is
- * lost: at most one loss per window when the window holds fewer than nth segments). */
+ * lost: at most one loss per window when the window holds fewer than nth segments).
+ * pcap=PATH writes every frame committed to PATH (virtual ms as timestamps) and the lost ones also to
+ * PATH.lost, for tcpdump -r. */
 #ifndef BENCH_WIRE_H
 #define BENCH_WIRE_H
 #include <stdint.h>

@@ -170,13 +170,14 @@ static void open_pair(int32_t *a, int32_t *b)
 /* ,"rto":..,"probes":..,"fast_retrans":.. summed over both sides (the stack's own counters). */
 static void print_recovery(void)
 {
-    uint32_t v[3] = { 0, 0, 0 };
+    uint32_t v[4] = { 0, 0, 0, 0 };
     for (int s = 0; s < 2; s++) {
         v[0] += Z_stackZ_stats_get(&st[s], STACK_STAT_tcp_timeouts);
         v[1] += Z_stackZ_stats_get(&st[s], STACK_STAT_tcp_loss_probes);
         v[2] += Z_stackZ_stats_get(&st[s], STACK_STAT_tcp_fast_retrans);
+        v[3] += Z_stackZ_stats_get(&st[s], STACK_STAT_tcp_dsack_undo);
     }
-    printf(",\"rto\":%u,\"probes\":%u,\"fast_retrans\":%u", v[0], v[1], v[2]);
+    printf(",\"rto\":%u,\"probes\":%u,\"fast_retrans\":%u,\"undo\":%u", v[0], v[1], v[2], v[3]);
 }
 
 static double seconds(struct timespec t0)

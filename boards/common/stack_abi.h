@@ -359,7 +359,8 @@
 #define STACK_STAT_igmp_out 89
 #define STACK_STAT_igmp_bad 90
 #define STACK_STAT_mcast_filtered 91
-#define STACK_STAT_COUNT 92
+#define STACK_STAT_tcp_dsack_undo 92
+#define STACK_STAT_COUNT 93
 #define STACK_STAT_LIST(X) \
   X(eth_in, 0) \
   X(eth_drop, 1) \
@@ -452,7 +453,8 @@
   X(igmp_in, 88) \
   X(igmp_out, 89) \
   X(igmp_bad, 90) \
-  X(mcast_filtered, 91)
+  X(mcast_filtered, 91) \
+  X(tcp_dsack_undo, 92)
 
 /* ---- record layouts: word index of each u32 field (docs/ABI.md) ---- */
 #define STACK_TCP_INFO_STATE 0
