@@ -2,8 +2,8 @@
 // TCP through the board's seeded impairment (--impair; this kernel has no sch_netem), 16 MiB echoed
 // byte-exact (16 MiB each way at once), beside two Linux kernels talking through the same impairment
 // model and seed (boards/posix/impair-relay between two namespaces). Goal (issue 23): the board no
-// slower than 3x Linux-to-Linux (asserted with ASNET_IMPAIR_GOAL=1: met in 3 of 10 runs on
-// 2026-12-07 (1.3-9.2x, load 1-2), 4 of 10 after the right-edge ACK fix (0.5-4.4x, load 6-10),
+// slower than 3x Linux-to-Linux (asserted with ASNET_IMPAIR_GOAL=1: met in 27 of 32 runs with the
+// probe in recovery (r8, 2026-12-07, 0.8-7.7x, load 0.5-2), 3 of 10 before it (1.3-9.2x, load 1-2), 4 of 10 after the right-edge ACK fix (0.5-4.4x, load 6-10),
 // 8 of 13 before (1.2-9.7x);
 // 2.7-7.0x with the server build's 32 KiB buffers, 4.1-12x with last round's 16 KiB receive buffer;
 // larger windows, a lower tcp_rto_min_ms and a PTO in recovery did not make it reliable either;

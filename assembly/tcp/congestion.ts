@@ -331,6 +331,7 @@ function enterRecovery(p: Pcb, mss: u32, delivered: u32): void {
   p.rtxNext = p.sndUna;
   if (seqLt(p.rtxEnd, p.sndUna + mss)) p.rtxEnd = seqMin(p.sndUna + mss, p.sndNxt);
   p.rtxAt = deadlineIn(p.rto);
+  schedulePto(p);
   clearRttPair(p);                          // PRR (RFC 6937 §3): prr_delivered = prr_out = 0
   count(Stat.tcp_fast_retrans);
   if (p.flags & F_SACK) count(Stat.tcp_sack_recoveries);
@@ -415,9 +416,13 @@ function ptoBase(p: Pcb): u32 {
 // RFC 8985 §7.2: PTO = 2 SRTT (+ the peer's worst delayed ACK when one segment flies, unless the
 // peer is seen to ACK a lone segment at once: tcp/ack_delay.ts), armed only when it falls before
 // the RTO, in the open state with SACK and no probe already out.
+// Also in recovery (beyond §7.2, which keeps the PTO out of it), armed at entry and after each
+// partial ACK, once per snd_una (F_HOLE_RESENT, F_TLP_SENT): a lost retransmission with nothing
+// sent after it (a full send buffer all in flight) is revealed by no ACK, and waited for the RTO;
+// the probe resends the hole at snd_una 2 SRTT on (recovery-probe.pkt).
 export function schedulePto(p: Pcb): void {
-  if (sysctl(Sysctl.tcp_early_retrans) < 3 || (p.flags & (F_SACK | F_IN_RECOVERY | F_TLP_SENT | F_PERSIST | F_REO_TIMER)) != F_SACK) return;
-  if (p.srtt == 0 || caState(p) > 1) return;
+  if (sysctl(Sysctl.tcp_early_retrans) < 3 || (p.flags & (F_SACK | F_TLP_SENT | F_PERSIST | F_REO_TIMER | F_HOLE_RESENT)) != F_SACK) return;
+  if (p.srtt == 0 || ((p.flags & F_IN_RECOVERY) == 0 && caState(p) > 1)) return;
   let pto = ptoBase(p);
   if (p.sndNxt - p.sndUna <= segmentPayloadMax(p)) pto = lonePto(p, pto);
   const at = deadlineIn(pto);
@@ -455,6 +460,7 @@ export function onRecoveryTimer(p: Pcb): bool {
     // a segment left, Nagle): a probe that sends nothing leaves the tail to the RTO.
     count(Stat.tcp_loss_probes);
     p.flags = (p.flags | F_TLP_SENT) & ~F_PROMPT_ACK;   // the probe spends the evidence (tcp/ack_delay.ts)
+    if (p.flags & F_IN_RECOVERY) { resendOldestHole(p, mss); return true; }   // see schedulePto
     let from = p.sndNxt;
     if (p.sndUna + p.sndLen == p.sndNxt || !seqGt(p.sndUna + p.sndWnd, p.sndNxt)) {
       from -= min(p.sndNxt - p.sndUna, mss);
