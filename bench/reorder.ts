@@ -13,8 +13,8 @@ import { runPair } from '../test/helpers/pair.ts';
 
 const seeds = (process.argv[2] ?? '1,2,3').split(',').map(Number);
 const MiB = 1 << 20;
-console.log('| reorder | seed | completion ms | retransmitted segments | fast retransmits | RACK timer expiries | RTOs | frames reordered |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| reorder | seed | completion ms | retransmitted segments | fast retransmits | RACK timer expiries | RTOs | recoveries undone | frames reordered |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const reorder of [0, 0.1, 0.25]) {
   for (const seed of seeds) {
     const r = runPair({ seed, bytes: 4 * MiB, bidir: false, maxVirtualMs: 3_600_000,
