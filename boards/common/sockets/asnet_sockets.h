@@ -28,6 +28,9 @@
 #ifndef ASNET_SOCK_QUEUE_DEPTH
 #define ASNET_SOCK_QUEUE_DEPTH 8     /* messages waiting in front of the stack task */
 #endif
+#ifndef ASNET_SOCK_STOP_DRAIN_MS
+#define ASNET_SOCK_STOP_DRAIN_MS 15000 /* asnet_sock_stop: the longest wait for closed connections to deliver */
+#endif
 #ifndef ASNET_SOCK_PARKED_MAX
 #define ASNET_SOCK_PARKED_MAX 16     /* blocking calls waiting for an event at once */
 #endif
@@ -150,7 +153,10 @@ struct asnet_sock_port {
  * message: a board should give wait/wake that also see its MAC). 0 or -1. */
 int asnet_sock_init(const struct asnet_sock_port *port);
 /* The stack task's body (asnet_init must have been called, from this task): drains the queue,
- * runs asnet_poll, answers parked calls, sleeps. Returns after asnet_sock_stop(). */
+ * runs asnet_poll, answers parked calls, sleeps. Returns after asnet_sock_stop(): calls still waiting
+ * then answer ECANCELED, later ones ENETDOWN, and the stack runs on until connections already closed
+ * have delivered their data and FIN (FIN_WAIT_1, CLOSING, LAST_ACK gone) or ASNET_SOCK_STOP_DRAIN_MS
+ * passed. */
 void asnet_sock_stack_run(void);
 void asnet_sock_stop(void);
 

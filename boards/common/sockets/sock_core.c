@@ -254,6 +254,25 @@ int asnet_sock_init(const struct asnet_sock_port *p)
     return 0;
 }
 
+/* Connections whose sockets were closed but that still owe the peer data or a FIN: RFC 9293 §3.10.4
+ * CLOSE leaves them to deliver it, and a kernel keeps them after the process exits. */
+static int32_t owing(void)
+{
+    return asnet_netstat_count(STACK_FIN_WAIT_1) + asnet_netstat_count(STACK_CLOSING) + asnet_netstat_count(STACK_LAST_ACK);
+}
+
+/* After asnet_sock_stop: the stack keeps running (retransmissions, the peer's ACKs) until those are
+ * delivered or ASNET_SOCK_STOP_DRAIN_MS passed, so an application that closes and returns loses
+ * nothing a lost last segment held. */
+static void drain_closed(void)
+{
+    uint32_t start = osal_now_ms();
+    while (owing() > 0 && osal_now_ms() - start < ASNET_SOCK_STOP_DRAIN_MS) {
+        int32_t next = asnet_poll();
+        port.wait(next <= 0 ? 1 : next > 50 ? 50 : next);
+    }
+}
+
 void asnet_sock_stack_run(void)
 {
     uint32_t last_recheck = osal_now_ms(), tx_waiting = 0;
@@ -278,9 +297,12 @@ void asnet_sock_stack_run(void)
         if (tx_waiting && wait > (int32_t)SOCK_TX_RECHECK_MS) wait = SOCK_TX_RECHECK_MS;
         if (wait > 0 && !stopping) { port.wait(wait); sock_stats.wakeups++; }
     }
+    ready = 0;                                             /* later calls answer ENETDOWN */
     for (uint32_t i = 0; i < parked_count; i++) { sock_fail(parked[i], ECANCELED); answer(parked[i]); }
     parked_count = 0;
-    ready = 0;
+    struct sock_msg *m;
+    while (osal_queue_recv(&queue, &m, 0) == 0) { sock_fail(m, ECANCELED); answer(m); }
+    drain_closed();
 }
 
 /* ---- the calling task's side ---- */
