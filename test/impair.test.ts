@@ -2,8 +2,9 @@
 // TCP through the board's seeded impairment (--impair; this kernel has no sch_netem), 16 MiB echoed
 // byte-exact (16 MiB each way at once), beside two Linux kernels talking through the same impairment
 // model and seed (boards/posix/impair-relay between two namespaces). Goal (issue 23): the board no
-// slower than 3x Linux-to-Linux (asserted with ASNET_IMPAIR_GOAL=1: met in 27 of 32 runs with the
-// probe in recovery (r8, 2026-12-07, 0.8-7.7x, load 0.5-2), 3 of 10 before it (1.3-9.2x, load 1-2), 4 of 10 after the right-edge ACK fix (0.5-4.4x, load 6-10),
+// slower than 3x Linux-to-Linux (asserted with ASNET_IMPAIR_GOAL=1: met in 14 of 16 runs with the
+// probe re-armed after the reordering timer and each resend (r9, 2026-12-08, 0.72-4.42x, load
+// 0.8-2.2), 27 of 32 with the probe in recovery (r8, 2026-12-07, 0.8-7.7x, load 0.5-2), 3 of 10 before it (1.3-9.2x, load 1-2), 4 of 10 after the right-edge ACK fix (0.5-4.4x, load 6-10),
 // 8 of 13 before (1.2-9.7x);
 // 2.7-7.0x with the server build's 32 KiB buffers, 4.1-12x with last round's 16 KiB receive buffer;
 // larger windows, a lower tcp_rto_min_ms and a PTO in recovery did not make it reliable either;
@@ -14,11 +15,11 @@
 // stack.host.wasm, 192 KiB socket-buffer pool) with SO_RCVBUF and SO_SNDBUF 64 KiB and Linux's
 // 200 ms minimum RTO (the 300 ms default sits above this stack's own 250 ms delayed-ACK tick; the
 // peer here is Linux) by --sysctl (ASNET_IMPAIR_SYSCTL=k=v,k=v replaces them). What is left of
-// the gap is ~200-300 ms stalls (pcap plus the board's tcp_info): the echo couples the board's two directions, so when its own
-// retransmission is lost with the send buffer all in flight, its receive buffer fills and its
-// window closes; Linux then has nothing to send or ACK and the stall lasts until a timer (Linux's
-// 200 ms persist probe or RTO, the board's RTO). With the server build's 96 KiB pool
-// (16 or 32 KiB receive buffers) those stalls come 6-7 times per run, with 192 KiB 1-4 times.
+// the gap is ~200 ms stalls on Linux's side (pcap plus a print of the frames the impairment
+// dropped): Linux's retransmission is lost while the board's 64 KiB receive window is full of
+// out-of-order data, so Linux can send nothing new that would reveal the loss and waits for its
+// RTO. The board's own stalls of that kind (its lost resend with the send buffer all in flight)
+// now end with a probe, not its RTO (board RTOs 0 in 10 runs, 8 before; bench/README.md).
 // ASNET_IMPAIR_BOARD=onepage runs the default one-page build with its 8 KiB buffers instead (it
 // completes, far slower: the figure is printed).
 import { test, after } from 'node:test';

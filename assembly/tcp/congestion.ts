@@ -380,6 +380,7 @@ export function resendFirstHole(p: Pcb): void {
 function resendOldestHole(p: Pcb, mss: u32): void {
   p.flags |= F_HOLE_RESENT;
   sendNow(p, p.sndUna, p.sndUna + mss);
+  schedulePto(p);                           // its own loss is the probe's (not when it is the probe)
 }
 
 // Sends [from, to) at once (F_FORCE_TX), then whatever else tcpOutput may; a lost stretch that
@@ -416,12 +417,13 @@ function ptoBase(p: Pcb): u32 {
 // RFC 8985 §7.2: PTO = 2 SRTT (+ the peer's worst delayed ACK when one segment flies, unless the
 // peer is seen to ACK a lone segment at once: tcp/ack_delay.ts), armed only when it falls before
 // the RTO, in the open state with SACK and no probe already out.
-// Also in recovery (beyond §7.2, which keeps the PTO out of it), armed at entry and after each
-// partial ACK, once per snd_una (F_HOLE_RESENT, F_TLP_SENT): a lost retransmission with nothing
-// sent after it (a full send buffer all in flight) is revealed by no ACK, and waited for the RTO;
-// the probe resends the hole at snd_una 2 SRTT on (recovery-probe.pkt).
+// Also in recovery (beyond §7.2, which keeps the PTO out of it), armed at entry, after each
+// partial ACK, after each resend of the hole at snd_una and after the reordering timer (which
+// shares the deadline), once per snd_una (F_TLP_SENT): a lost retransmission with nothing sent
+// after it (a full send buffer all in flight) is revealed by no ACK, and waited for the RTO; the
+// probe resends the hole at snd_una 2 SRTT on (recovery-probe.pkt, recovery-probe-reo.pkt).
 export function schedulePto(p: Pcb): void {
-  if (sysctl(Sysctl.tcp_early_retrans) < 3 || (p.flags & (F_SACK | F_TLP_SENT | F_PERSIST | F_REO_TIMER | F_HOLE_RESENT)) != F_SACK) return;
+  if (sysctl(Sysctl.tcp_early_retrans) < 3 || (p.flags & (F_SACK | F_TLP_SENT | F_PERSIST | F_REO_TIMER)) != F_SACK) return;
   if (p.srtt == 0 || ((p.flags & F_IN_RECOVERY) == 0 && caState(p) > 1)) return;
   let pto = ptoBase(p);
   if (p.sndNxt - p.sndUna <= segmentPayloadMax(p)) pto = lonePto(p, pto);
@@ -454,6 +456,7 @@ export function onRecoveryTimer(p: Pcb): bool {
     // slow-start reduction bound two segments go, so a lost ACK cannot leave the second hole to
     // the RTO when the peer has nothing more to send.
     if ((p.flags & F_IN_RECOVERY) == 0 && seqGt(p.rtxEnd, p.sndUna)) enterRecovery(p, mss, mss);
+    schedulePto(p);
   } else {
     // RFC 8985 §7.3: send one new segment if the peer's window allows, else the last one again;
     // also when output refuses the new data (sender SWS avoidance into a window with less than
