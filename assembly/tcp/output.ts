@@ -246,7 +246,10 @@ function sendOneRetransmission(p: Pcb): bool {
     p.rtxNext = rangeEnd(r);
   }
   if (!seqLt(p.rtxNext, p.rtxEnd)) return false;
-  const end = dataEnd(p);
+  // Only what was sent goes again: a resend of the hole at snd_una asks for a full segment
+  // (tcp/congestion.ts sendNow), and bytes past snd_nxt in it were never sent: the peer's ACK of
+  // them would ACK "unsent" data, dropped with the segment carrying it (RFC 9293 §3.10.7.4).
+  const end = seqMin(dataEnd(p), p.sndNxt);
   const finSeq = (p.flags & F_FIN_SENT) != 0 ? end : end + 1;  // FIN occupies end when sent
   let segEnd = seqMin(p.rtxNext + segmentPayloadMax(p), p.rtxEnd);
   if (p.sackHead != NIL) segEnd = seqMin(segEnd, rangeNextStartAfter(<i32>p.sackHead, p.rtxNext, segEnd));
