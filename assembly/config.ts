@@ -29,9 +29,11 @@
 // - 16 SYN-queue entries (one listener's default tcp_max_syn_backlog), 32 out-of-order/SACK ranges.
 // @ts-ignore: isDefined is a compile-time builtin; ASNET_SERVER comes from `--use ASNET_SERVER=1`
 const SERVER: bool = isDefined(ASNET_SERVER);
-// The "host" build (`--use ASNET_SERVER=1 --use ASNET_HOST=1`: stack.host.wasm, 4 pages) is the
-// server build with a 192 KiB pool, for boards that are hosts (boards/posix `make HOST=1`): 64 KiB
-// windows both ways per connection with room for out-of-order data (issue 23).
+// The "host" build (`--use ASNET_SERVER=1 --use ASNET_HOST=1`: stack.host.wasm, 8 pages) is the
+// server build with a 254 KiB pool (the most blocks u8 indices address: core/stream.ts), for boards
+// that are hosts (boards/posix `make HOST=1`): 96 KiB windows and send buffers per connection with
+// the out-of-order reserve (MAX_BLOCKS / 4) left (issue 23: against Linux through 5 % loss, 64 KiB
+// both ways in a 192 KiB pool left Linux waiting for its RTO far more often; bench/README.md).
 // @ts-ignore: isDefined is a compile-time builtin; ASNET_HOST comes from `--use ASNET_HOST=1`
 const HOST: bool = isDefined(ASNET_HOST);
 export const MAX_SOCKETS: i32 = 24;        // socket handles (connections + listeners the app holds)
@@ -39,7 +41,7 @@ export const MAX_TCP_PCBS: i32 = 16;       // full TCP control blocks (active, o
 export const MAX_LISTEN_PCBS: i32 = 4;     // listeners (small PCBs, lwIP's tcp_pcb_listen)
 export const MAX_SYN_QUEUE: i32 = SERVER ? 32 : 16; // half-open entries shared by all listeners
 export const BLOCK_SIZE: i32 = 1024;       // send/receive buffer block
-export const MAX_BLOCKS: i32 = HOST ? 192 : SERVER ? 96 : 36; // socket buffers (KiB): host, server, default
+export const MAX_BLOCKS: i32 = HOST ? 254 : SERVER ? 96 : 36; // socket buffers (KiB): host, server, default
 export const MAX_ARP_ENTRIES: i32 = 8;
 export const ARP_PENDING_BUFFERS: i32 = 2; // frames parked while ARP resolves (a shared pool: link/arp_cache.ts)
 export const MAX_RANGES: i32 = SERVER ? 64 : 32; // out-of-order / SACK scoreboard ranges shared by all PCBs
@@ -62,6 +64,7 @@ export const MCAST: bool = isDefined(ASNET_MCAST);
 export const MCAST_GROUPS: i32 = 4;        // groups joined at once (224.0.0.1 is implicit)
 export const FRAME_MAX: i32 = 1536;
 export const TCP_BUF_DEFAULT: i32 = 8192; // default SO_SNDBUF / SO_RCVBUF: a cap, not a reservation
+export const TCP_BUF_MAX: i32 = 260096;    // tcp_rmem/wmem_default at most: the host build's whole pool (254 KiB)
 
 // ---- runtime tunables (sysctl ids) ----
 export const enum Sysctl {
@@ -119,7 +122,7 @@ const MINS: StaticArray<i32> = [
 ];
 const MAXS: StaticArray<i32> = [
   86400, 65535, 20, 20, 86400, 86400, 127, 50, 2, 65535, 1, 65535, 2, 3600, 1, 1, 1, 1000000,
-  65535, 65535, 60000, 600000, 64, 1, 65535, 65535, 255, 1, 86400, 50, 1, 65535, 7, 4,
+  65535, 65535, 60000, 600000, 64, 1, TCP_BUF_MAX, TCP_BUF_MAX, 255, 1, 86400, 50, 1, 65535, 7, 4,
   10000, 1000, 10000, 120,
 ];
 

@@ -50,8 +50,8 @@ const NO_REP_MOVSB = 'glibc.cpu.x86_rep_movsb_threshold=4294967295';   // as ben
 // default is check: 3 pages are no power of two, so no mask)
 const SANDBOX = opt('--sandbox', '');
 // --build server|host: which posix board build runs. server (default): build/stack.server.wasm,
-// 3 pages (96 KiB socket-buffer pool) under exact bounds checks; host: build/stack.host.wasm, 4 pages
-// (192 KiB pool) under the boards' masked sandbox (4 pages are a power of two).
+// 3 pages (96 KiB socket-buffer pool) under exact bounds checks; host: build/stack.host.wasm, 8 pages
+// (254 KiB pool) under the boards' masked sandbox (8 pages are a power of two).
 const BUILD = opt('--build', 'server');
 if (BUILD !== 'host' && BUILD !== 'server') throw new Error('bench:tap: --build host|server');
 const OUT = opt('--out', join(ROOT, 'bench', 'results'));   // where tap.json and tap.md go

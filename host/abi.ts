@@ -219,6 +219,7 @@ export const CONFIG = {
   MCAST_GROUPS: 4,
   FRAME_MAX: 1536,
   TCP_BUF_DEFAULT: 8192,
+  TCP_BUF_MAX: 260096,
 } as const;
 
 // ---- sysctls: id, default, accepted range ----
@@ -247,8 +248,8 @@ export const SYSCTL = {
   tcp_rto_max_ms: { id: 21, default: 120000, min: 1000, max: 600000 },
   tcp_init_cwnd: { id: 22, default: 10, min: 1, max: 64 },
   tcp_slow_start_after_idle: { id: 23, default: 1, min: 0, max: 1 },
-  tcp_rmem_default: { id: 24, default: 8192, min: 1024, max: 65535 },
-  tcp_wmem_default: { id: 25, default: 8192, min: 1024, max: 65535 },
+  tcp_rmem_default: { id: 24, default: 8192, min: 1024, max: 260096 },
+  tcp_wmem_default: { id: 25, default: 8192, min: 1024, max: 260096 },
   ip_default_ttl: { id: 26, default: 64, min: 1, max: 255 },
   icmp_echo_ignore_all: { id: 27, default: 0, min: 0, max: 1 },
   arp_stale_time: { id: 28, default: 60, min: 1, max: 86400 },

@@ -78,7 +78,7 @@ export interface StackExports {
 /**
  * The builds (asconfig.json). Default pools (one 64 KiB page of linear memory, for MCUs): release,
  * checked, debug, noalloc. Server pools (3 pages, for PSRAM boards and the host): server,
- * server-checked. Host pools (4 pages, 192 KiB of buffers: boards/posix `make HOST=1`): host.
+ * server-checked. Host pools (8 pages, 254 KiB of buffers: boards/posix `make HOST=1`): host.
  */
 export type Build = 'release' | 'checked' | 'debug' | 'noalloc' | 'server' | 'server-checked' | 'host';
 

@@ -185,6 +185,7 @@
 #define STACK_MCAST_GROUPS (4)
 #define STACK_FRAME_MAX (1536)
 #define STACK_TCP_BUF_DEFAULT (8192)
+#define STACK_TCP_BUF_MAX (260096)
 
 /* ---- sysctl ids (sysctl_get / sysctl_set); list entries: name, id, default, min, max ---- */
 #define STACK_SYSCTL_tcp_fin_timeout 0
@@ -251,8 +252,8 @@
   X(tcp_rto_max_ms, 21, 120000, 1000, 600000) \
   X(tcp_init_cwnd, 22, 10, 1, 64) \
   X(tcp_slow_start_after_idle, 23, 1, 0, 1) \
-  X(tcp_rmem_default, 24, 8192, 1024, 65535) \
-  X(tcp_wmem_default, 25, 8192, 1024, 65535) \
+  X(tcp_rmem_default, 24, 8192, 1024, 260096) \
+  X(tcp_wmem_default, 25, 8192, 1024, 260096) \
   X(ip_default_ttl, 26, 64, 1, 255) \
   X(icmp_echo_ignore_all, 27, 0, 0, 1) \
   X(arp_stale_time, 28, 60, 1, 86400) \
