@@ -41,7 +41,8 @@ export const MAX_TCP_PCBS: i32 = 16;       // full TCP control blocks (active, o
 export const MAX_LISTEN_PCBS: i32 = 4;     // listeners (small PCBs, lwIP's tcp_pcb_listen)
 export const MAX_SYN_QUEUE: i32 = SERVER ? 32 : 16; // half-open entries shared by all listeners
 export const BLOCK_SIZE: i32 = 1024;       // send/receive buffer block
-export const MAX_BLOCKS: i32 = HOST ? 254 : SERVER ? 96 : 36; // socket buffers (KiB): host, server, default
+export const HOST_BLOCKS: i32 = 254;      // the host build's pool: the most blocks u8 indices address
+export const MAX_BLOCKS: i32 = HOST ? HOST_BLOCKS : SERVER ? 96 : 36; // socket buffers (KiB): host, server, default
 export const MAX_ARP_ENTRIES: i32 = 8;
 export const ARP_PENDING_BUFFERS: i32 = 2; // frames parked while ARP resolves (a shared pool: link/arp_cache.ts)
 export const MAX_RANGES: i32 = SERVER ? 64 : 32; // out-of-order / SACK scoreboard ranges shared by all PCBs
@@ -64,7 +65,7 @@ export const MCAST: bool = isDefined(ASNET_MCAST);
 export const MCAST_GROUPS: i32 = 4;        // groups joined at once (224.0.0.1 is implicit)
 export const FRAME_MAX: i32 = 1536;
 export const TCP_BUF_DEFAULT: i32 = 8192; // default SO_SNDBUF / SO_RCVBUF: a cap, not a reservation
-export const TCP_BUF_MAX: i32 = 260096;    // tcp_rmem/wmem_default at most: the host build's whole pool (254 KiB)
+export const TCP_BUF_MAX: i32 = HOST_BLOCKS * BLOCK_SIZE; // tcp_rmem/wmem_default at most: the host build's whole pool
 
 // ---- runtime tunables (sysctl ids) ----
 export const enum Sysctl {

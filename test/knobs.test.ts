@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectedPair, twoStacks } from './helpers/world.ts';
 import { CLOSED, ESTABLISHED } from '../host/abi.ts';
-import { Sim } from '../host/sim.ts';
 
 test('tcp_fin_timeout ends an orphaned FIN_WAIT_2 (and only an orphan)', () => {
   const p = connectedPair(1);
@@ -96,19 +95,12 @@ test('tcp_timestamps / tcp_sack / tcp_window_scaling switch the options off per 
 });
 
 test('tcp_rmem_default / tcp_wmem_default: up to TCP_BUF_MAX (260,096 B), EINVAL above; the host build then opens 96 KiB', () => {
-  const sim = new Sim({ seed: 9 });
-  const a = sim.addStack({ name: 'A', mac: '02:00:00:00:00:01', ip: '192.0.2.1', build: 'host' });
-  const b = sim.addStack({ name: 'B', mac: '02:00:00:00:00:02', ip: '192.0.2.2', build: 'host' });
-  sim.connect([a, b], { seed: 10 });
-  assert.equal(a.setSysctl('tcp_rmem_default', 260_097), -22, 'one byte above the largest pool');
-  assert.equal(a.setSysctl('tcp_rmem_default', 260_096), 0);
-  assert.equal(a.setSysctl('tcp_wmem_default', 260_097), -22);
-  for (const s of [a, b]) { assert.equal(s.setSysctl('tcp_rmem_default', 98_304), 0); assert.equal(s.setSysctl('tcp_wmem_default', 98_304), 0); }
-  const l = b.socket(); b.bind(l, 0, 80); b.listen(l, 8);
-  const c = a.socket(); a.connect(c, '192.0.2.2', 80);
-  sim.run({ for: 50 });
-  const srv = b.accept(l);
-  assert.ok(srv >= 0);
+  const { a, c, sim } = connectedPair(9, 80, (a, b) => {
+    assert.equal(a.setSysctl('tcp_rmem_default', 260_097), -22, 'one byte above the largest pool');
+    assert.equal(a.setSysctl('tcp_rmem_default', 260_096), 0);
+    assert.equal(a.setSysctl('tcp_wmem_default', 260_097), -22);
+    for (const s of [a, b]) { assert.equal(s.setSysctl('tcp_rmem_default', 98_304), 0); assert.equal(s.setSysctl('tcp_wmem_default', 98_304), 0); }
+  }, 'host');
   const data = new Uint8Array(200_000).map((_, i) => i * 7);
   let sent = 0;
   for (let t = 0; t < 200 && sent < data.length; t++) {
